@@ -1,0 +1,154 @@
+import {
+  AIPhotoError,
+  InvalidModelError,
+  InvalidPromptError,
+  InvalidRatioError,
+  InvalidRequestError,
+  InvalidStyleError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServerError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  type ErrorCode,
+} from '@aiphoto/core';
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { ZodError } from 'zod';
+
+/** The one place error codes meet HTTP. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_prompt: 400,
+  invalid_model: 400,
+  invalid_style: 400,
+  invalid_ratio: 400,
+  invalid_image: 400,
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  content_filtered: 422,
+  rate_limited: 429,
+  generation_failed: 500,
+  server_error: 500,
+  service_unavailable: 503,
+};
+
+/** tRPC codes whose HTTP status matches the table above, so both transports agree. */
+export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
+  invalid_prompt: 'BAD_REQUEST',
+  invalid_model: 'BAD_REQUEST',
+  invalid_style: 'BAD_REQUEST',
+  invalid_ratio: 'BAD_REQUEST',
+  invalid_image: 'BAD_REQUEST',
+  invalid_request: 'BAD_REQUEST',
+  unauthorized: 'UNAUTHORIZED',
+  not_found: 'NOT_FOUND',
+  payload_too_large: 'PAYLOAD_TOO_LARGE',
+  unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+  content_filtered: 'UNPROCESSABLE_CONTENT',
+  rate_limited: 'TOO_MANY_REQUESTS',
+  generation_failed: 'INTERNAL_SERVER_ERROR',
+  server_error: 'INTERNAL_SERVER_ERROR',
+  service_unavailable: 'SERVICE_UNAVAILABLE',
+};
+
+const FIELD_ERRORS: Record<string, new (message: string) => AIPhotoError> = {
+  prompt: InvalidPromptError,
+  model: InvalidModelError,
+  style: InvalidStyleError,
+  ratio: InvalidRatioError,
+};
+
+function fromZodError(error: ZodError): AIPhotoError {
+  const [issue] = error.issues;
+  const field = issue?.path[0];
+  if (issue && typeof field === 'string' && FIELD_ERRORS[field]) return new FIELD_ERRORS[field](issue.message);
+  if (issue && issue.path.length === 0) return new InvalidRequestError('The request body must be a JSON object.');
+  const where = issue?.path.join('.') ?? 'body';
+  return new InvalidRequestError(`${where}: ${issue?.message ?? 'invalid value'}`);
+}
+
+const UNEXPECTED = 'An unexpected error occurred; retry, and contact the operator if it persists.';
+
+/** Fastify's own errors (body parsing, limits, content types) by their documented codes. */
+function fromFastifyError(error: { code?: string; statusCode?: number }): AIPhotoError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? new UnsupportedMediaTypeError('Send the request body as application/json.')
+        : new InvalidRequestError('The Content-Length header does not match the body.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PayloadTooLargeError('The request body is too large.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new InvalidRequestError('The request body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new InvalidRequestError('The request body is not valid JSON.');
+  }
+  if (error.statusCode === 400) return new InvalidRequestError('The request is malformed.');
+  if (error.statusCode === 413) return new PayloadTooLargeError('The request body is too large.');
+  if (error.statusCode === 415) return new UnsupportedMediaTypeError('Send the request body as application/json.');
+  return undefined;
+}
+
+function fromTrpcCode(error: TRPCError): AIPhotoError {
+  switch (error.code) {
+    case 'PARSE_ERROR':
+    case 'BAD_REQUEST':
+      return new InvalidRequestError('The request is malformed; check the body against the API documentation.');
+    case 'NOT_FOUND':
+      return new NotFoundError('No such procedure or path; see /api/docs for the API.');
+    case 'METHOD_NOT_SUPPORTED':
+      return new NotFoundError('This path does not accept that HTTP method; see /api/docs for the API.');
+    case 'UNAUTHORIZED':
+      return new UnauthorizedError('A valid API key is required.');
+    case 'PAYLOAD_TOO_LARGE':
+      return new PayloadTooLargeError('The request body is too large.');
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return new UnsupportedMediaTypeError('Send the request body as application/json.');
+    case 'SERVICE_UNAVAILABLE':
+      return new ServiceUnavailableError('The service is temporarily unavailable; retry shortly.');
+    default:
+      return new ServerError(UNEXPECTED, { cause: error });
+  }
+}
+
+/** Whatever was thrown, the public error it means. */
+export function toAIPhotoError(error: unknown): AIPhotoError {
+  if (error instanceof AIPhotoError) return error;
+  if (error instanceof ZodError) return fromZodError(error);
+  if (error instanceof TRPCError) {
+    if (error.cause instanceof AIPhotoError) return error.cause;
+    if (error.cause instanceof ZodError) return fromZodError(error.cause);
+    // trpc-to-openapi wraps a thrown value in a TRPCError whose cause is the original.
+    if (error.cause && error.cause !== error) {
+      const inner = toAIPhotoError(error.cause);
+      if (!(inner instanceof ServerError)) return inner;
+    }
+    return fromTrpcCode(error);
+  }
+  if (error && typeof error === 'object') {
+    const fastify = fromFastifyError(error as { code?: string; statusCode?: number });
+    if (fastify) return fastify;
+  }
+  return new ServerError(UNEXPECTED, { cause: error });
+}
+
+export interface ErrorEnvelope {
+  success: false;
+  error: ErrorCode;
+  message: string;
+}
+
+export function errorEnvelope(error: AIPhotoError): ErrorEnvelope {
+  return { success: false, error: error.code, message: error.message };
+}
+
+/** For tRPC: a TRPCError whose HTTP status matches the REST one, with the domain error as cause. */
+export function toTrpcError(error: unknown): TRPCError {
+  const domain = toAIPhotoError(error);
+  return new TRPCError({ code: TRPC_CODE[domain.code], message: domain.message, cause: domain });
+}

@@ -1,0 +1,180 @@
+import { ERROR_CODES, type ErrorCode } from '@aiphoto/core';
+import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { HTTP_STATUS } from './errors.ts';
+import { appRouter } from './root.ts';
+
+type Operation = { responses?: Record<string, unknown>; [key: string]: unknown };
+
+/** Which errors each REST operation can answer with; the document is built from this. */
+const OPERATION_ERRORS: Record<string, ErrorCode[]> = {
+  'POST /generate': [
+    'invalid_prompt',
+    'invalid_model',
+    'invalid_style',
+    'invalid_ratio',
+    'invalid_request',
+    'unauthorized',
+    'payload_too_large',
+    'unsupported_media_type',
+    'content_filtered',
+    'rate_limited',
+    'generation_failed',
+    'server_error',
+    'service_unavailable',
+  ],
+  'GET /status': ['unauthorized', 'server_error', 'service_unavailable'],
+  'GET /models': ['unauthorized', 'server_error', 'service_unavailable'],
+};
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is invalid; `error` says which part.',
+  401: 'The Authorization header is malformed, or the key is unknown or revoked.',
+  404: 'No such path or image.',
+  413: 'The request body is too large.',
+  415: 'Wrong Content-Type for this route.',
+  422: 'The prompt was rejected by the content filter or by the provider’s moderation.',
+  429: 'The daily quota is used up; it resets at 00:00 UTC.',
+  500: 'Generation or the server failed; no quota was charged.',
+  503: 'A store is unreachable or the service is overloaded; retry after `Retry-After` seconds.',
+};
+
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': { $ref: '#/components/headers/X-RateLimit-Limit' },
+  'X-RateLimit-Remaining': { $ref: '#/components/headers/X-RateLimit-Remaining' },
+  'X-RateLimit-Reset': { $ref: '#/components/headers/X-RateLimit-Reset' },
+  'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
+  RateLimit: { $ref: '#/components/headers/RateLimit' },
+  'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+};
+
+const COMPONENT_HEADERS = {
+  'X-RateLimit-Limit': { description: "The caller's daily limit.", schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Units left today.', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Unix epoch seconds of the next 00:00 UTC.', schema: { type: 'integer' } },
+  'RateLimit-Policy': { description: 'IETF draft form: `"daily";q=<limit>;w=86400`.', schema: { type: 'string' } },
+  RateLimit: { description: 'IETF draft form: `"daily";r=<remaining>;t=<seconds to reset>`.', schema: { type: 'string' } },
+  'X-Request-Id': { description: 'Echoes a sane incoming X-Request-Id, else a generated one.', schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds until retrying can succeed.', schema: { type: 'integer' } },
+};
+
+function errorResponse(status: number, codes: ErrorCode[]) {
+  const headers: Record<string, unknown> = { ...RATE_LIMIT_HEADERS };
+  if (status === 429 || status === 503) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
+  return {
+    description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
+    headers,
+    content: {
+      'application/json': {
+        schema: {
+          allOf: [{ $ref: '#/components/schemas/Error' }],
+          properties: { error: { type: 'string', enum: codes } },
+        },
+      },
+    },
+  };
+}
+
+function errorResponses(codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(HTTP_STATUS[code], [...(byStatus.get(HTTP_STATUS[code]) ?? []), code]);
+  return Object.fromEntries([...byStatus].map(([status, list]) => [String(status), errorResponse(status, list)]));
+}
+
+/**
+ * trpc-to-openapi documents its own error shape; the server sends ours (`{success, error,
+ * message}`), so every non-2xx response is replaced here with the envelope and the exact
+ * codes that operation can return.
+ */
+export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
+  const document = generateOpenApiDocument(appRouter, {
+    title: 'AIPhoto API',
+    version: '1.0',
+    description:
+      'Generate images from text and enhance photos. Send `Authorization: Bearer <key>` for the pro plan; without it you use the free plan, counted per client network. Every response carries rate-limit headers.',
+    baseUrl: `${publicUrl}/api`,
+    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key, `aip_…`.' } },
+    paths: {
+      '/images/{file}': {
+        servers: [{ url: publicUrl }],
+        get: {
+          operationId: 'getImage',
+          tags: ['images'],
+          summary: 'A stored result',
+          description: 'Served from this service with a long cache lifetime and an ETag; outside `/api`, so no quota headers.',
+          parameters: [
+            { name: 'file', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{24}\\.(png|jpg|webp)$' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The image bytes.',
+              headers: {
+                ETag: { schema: { type: 'string' } },
+                'Cache-Control': { schema: { type: 'string' } },
+              },
+              content: {
+                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+                'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
+                'image/webp': { schema: { type: 'string', contentMediaType: 'image/webp' } },
+              },
+            },
+            '304': { description: 'Not modified (If-None-Match matched).' },
+            '404': {
+              description: 'No such image.',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+          },
+        },
+      },
+      '/healthz': {
+        servers: [{ url: publicUrl }],
+        get: {
+          operationId: 'healthz',
+          tags: ['operations'],
+          summary: 'Liveness',
+          responses: {
+            '200': {
+              description: 'The process is up.',
+              content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] } } },
+            },
+          },
+        },
+      },
+    },
+  });
+
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation = (item as Record<string, Operation | undefined>)[method];
+      const codes = OPERATION_ERRORS[`${method.toUpperCase()} ${path}`];
+      if (!operation || !codes) continue;
+      const success = operation.responses?.['200'] as { headers?: unknown } | undefined;
+      operation.responses = {
+        '200': { ...success, headers: RATE_LIMIT_HEADERS },
+        ...errorResponses(codes),
+      };
+      operation.security = [{}, { bearerAuth: [] }];
+    }
+  }
+
+  const schemas = Object.fromEntries(
+    Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')),
+  );
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...schemas,
+      Error: {
+        type: 'object',
+        required: ['success', 'error', 'message'],
+        additionalProperties: false,
+        properties: {
+          success: { const: false },
+          error: { type: 'string', enum: [...ERROR_CODES] },
+          message: { type: 'string', description: 'One sentence a person can act on.' },
+        },
+      },
+    },
+    headers: COMPONENT_HEADERS as NonNullable<OpenAPIObject['components']>['headers'],
+  };
+  return document;
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { callerProcedure } from '../trpc.ts';
+
+export const statusOutputSchema = z
+  .object({
+    status: z.literal('ok'),
+    version: z.literal('1.0'),
+    usage_today: z.number().int(),
+    limit_today: z.number().int(),
+    remaining: z.number().int(),
+    reset_at: z.string().meta({ description: 'Next 00:00 UTC, ISO 8601 with Z.', example: '2026-05-10T00:00:00Z' }),
+    plan: z.enum(['free', 'pro']),
+  })
+  .meta({ id: 'StatusResponse' });
+
+/** ISO 8601 without milliseconds, as the published API shows it. */
+export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const accountRouter = {
+  status: callerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/status',
+        tags: ['account'],
+        summary: "Today's quota for the caller",
+        description: 'Usage and limit for the API key, or for the client network when called without a key. Costs nothing.',
+        protect: false,
+      },
+    })
+    .input(z.void())
+    .output(statusOutputSchema)
+    .query(async ({ ctx }) => {
+      const snapshot = await ctx.services.quota.snapshot(ctx.caller.account);
+      Object.assign(ctx.request.quota, snapshot);
+      return {
+        status: 'ok' as const,
+        version: '1.0' as const,
+        usage_today: snapshot.used,
+        limit_today: snapshot.limit,
+        remaining: snapshot.remaining,
+        reset_at: isoSeconds(snapshot.resetAt),
+        plan: ctx.caller.plan,
+      };
+    }),
+};

@@ -1,0 +1,46 @@
+import { MODELS, RATIOS, RATIO_SIZES, STYLES } from '@aiphoto/core';
+import { z } from 'zod';
+import { callerProcedure } from '../trpc.ts';
+
+export const modelsOutputSchema = z
+  .object({
+    models: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        description: z.string(),
+        providers: z.array(z.string()).meta({ description: 'Candidates in the order they are tried; empty when none is available.' }),
+        offline: z.boolean().meta({ description: 'True when the offline placeholder renderer serves this model.' }),
+      }),
+    ),
+    styles: z.array(z.string()),
+    ratios: z.array(z.object({ id: z.string(), width: z.number().int(), height: z.number().int() })),
+  })
+  .meta({ id: 'ModelsResponse' });
+
+export const catalogRouter = {
+  models: callerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/models',
+        tags: ['catalog'],
+        summary: 'Models, styles and ratios, and which provider serves each model',
+        protect: false,
+      },
+    })
+    .input(z.void())
+    .output(modelsOutputSchema)
+    .query(({ ctx }) => {
+      const served = ctx.services.router.describe();
+      return {
+        models: MODELS.map((model) => ({
+          ...model,
+          providers: served[model.id],
+          offline: served[model.id][0] === 'local',
+        })),
+        styles: [...STYLES],
+        ratios: RATIOS.map((id) => ({ id, ...RATIO_SIZES[id] })),
+      };
+    }),
+};

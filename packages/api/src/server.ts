@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import {
+  NotFoundError,
+  createCoreServices,
+  parseImageFileName,
+  type Config,
+  type CoreServices,
+  type QuotaSnapshot,
+} from '@aiphoto/core';
+import fastifyStatic from '@fastify/static';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
+import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
+import { HTTP_STATUS, errorEnvelope, toAIPhotoError } from './errors.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { appRouter, type AppRouter } from './root.ts';
+import type { Context, RequestState } from './trpc.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    aiphoto?: RequestState;
+    /** The error a procedure failed with on a REST path, for the envelope written in onSend. */
+    restError?: unknown;
+  }
+}
+
+export interface ServerOptions {
+  clock?: () => Date;
+  /** Where JSON logs go (tests capture them); defaults to stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export interface AIPhotoServer {
+  app: FastifyInstance<RawServerDefault>;
+  services: CoreServices;
+  /** Starts listening; returns the public base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const JSON_BODY_LIMIT = 64 * 1024;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+/** Paths under /api that are documentation, not operations: no key is checked there. */
+const isDocsPath = (url: string) => url === '/api/openapi.json' || url === '/api/docs' || url.startsWith('/api/docs/');
+const pathOf = (url: string) => url.split('?', 1)[0]!;
+const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');
+const isTrpcPath = (url: string) => url === '/trpc' || url.startsWith('/trpc/');
+
+function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, string> {
+  const secondsToReset = Math.max(Math.ceil((quota.resetAt.getTime() - now.getTime()) / 1000), 0);
+  return {
+    'X-RateLimit-Limit': String(quota.limit),
+    'X-RateLimit-Remaining': String(quota.remaining),
+    'X-RateLimit-Reset': String(Math.floor(quota.resetAt.getTime() / 1000)),
+    'RateLimit-Policy': `"daily";q=${quota.limit};w=86400`,
+    RateLimit: `"daily";r=${quota.remaining};t=${secondsToReset}`,
+  };
+}
+
+/** Aborted when the client goes away before the response is written, so work can stop and refund. */
+function disconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error(`client closed request ${request.id}`));
+  });
+  return controller.signal;
+}
+
+export async function buildServer(config: Config, options: ServerOptions = {}): Promise<AIPhotoServer> {
+  const clock = options.clock ?? (() => new Date());
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Keys must never reach logs, whatever a future serializer decides to include.
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', 'key'],
+        censor: '[redacted]',
+      },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // A hop count becomes proxy-addr's trust function: trust the first N proxies.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
+    bodyLimit: JSON_BODY_LIMIT,
+    requestIdHeader: false,
+    genReqId: (raw) => {
+      const incoming = raw.headers['x-request-id'];
+      return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+
+  const services = createCoreServices(config, {
+    publicUrl: () => publicUrl,
+    clock,
+    logger: app.log,
+  });
+  app.addHook('onClose', async () => services.close());
+
+  app.addHook('onRequest', async (request) => {
+    const url = pathOf(request.url);
+    if (!isApiPath(url) && !isTrpcPath(url)) return;
+    let caller;
+    let authError: Error | undefined;
+    try {
+      caller = await services.access.identify(request.headers.authorization, request.ip);
+    } catch (error) {
+      authError = toAIPhotoError(error);
+      caller = services.access.anonymous(request.ip);
+    }
+    request.aiphoto = { caller, authError, quota: await services.quota.snapshot(caller.account) };
+    // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
+    // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
+    if (authError && isApiPath(url) && !isDocsPath(url)) throw authError;
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Request-Id', request.id);
+    const state = request.aiphoto;
+    if (!state) return payload;
+    const now = clock();
+    reply.headers(rateLimitHeaders(state.quota, now));
+    const domain = reply.statusCode >= 400 && request.restError !== undefined ? toAIPhotoError(request.restError) : undefined;
+    if (reply.statusCode === 429 || reply.statusCode === 503) {
+      const retryAfter =
+        domain?.retryAfterSeconds ??
+        (reply.statusCode === 429 ? Math.ceil((state.quota.resetAt.getTime() - now.getTime()) / 1000) : 5);
+      reply.header('Retry-After', String(Math.max(retryAfter, 1)));
+    }
+    if (domain) {
+      reply.type('application/json; charset=utf-8');
+      return JSON.stringify(errorEnvelope(domain));
+    }
+    return payload;
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const domain = toAIPhotoError(error);
+    const status = HTTP_STATUS[domain.code];
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    request.restError = domain;
+    return reply.status(status).send(errorEnvelope(domain));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = new NotFoundError(`No such path: ${request.method} ${pathOf(request.url)}; see /api/docs for the API.`);
+    request.restError = error;
+    return reply.status(404).send(errorEnvelope(error));
+  });
+
+  const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => ({
+    services,
+    request: req.aiphoto!,
+    signal: disconnectSignal(req, res),
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext,
+      onError: ({ error, req }) => {
+        if (toAIPhotoError(error).code === 'server_error') req.log.error({ err: error }, 'tRPC call failed');
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  await app.register(fastifyTRPCOpenApiPlugin, {
+    basePath: '/api',
+    router: appRouter,
+    createContext: createContext as never,
+    onError: ({ error, req }: { error: unknown; req: FastifyRequest }) => {
+      req.restError = error;
+      if (toAIPhotoError(error).code === 'server_error') req.log.error({ err: error }, 'API call failed');
+    },
+  } as never);
+
+  let openApiDocument: unknown;
+  app.get('/api/openapi.json', async () => (openApiDocument ??= buildOpenApiDocument(publicUrl)));
+  app.get('/api/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
+  app.get('/api/docs/init.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(docsInitScript),
+  );
+  const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  await app.register(fastifyStatic, { root: swaggerUiDir, prefix: DOCS_ASSET_PREFIX, decorateReply: false, index: false });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get<{ Params: { file: string } }>('/images/:file', async (request, reply) => {
+    const name = parseImageFileName(request.params.file);
+    const object = name && (await services.storage.open(name.id, name.ext));
+    if (!object) throw new NotFoundError('No such image; it may have expired.');
+    reply
+      .header('Cache-Control', 'public, max-age=31536000, immutable')
+      .header('ETag', object.etag)
+      .header('Last-Modified', object.lastModified.toUTCString())
+      .type(object.contentType);
+    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(object.etag)) {
+      object.body.destroy();
+      return reply.status(304).send();
+    }
+    return reply.header('Content-Length', object.size).send(object.body);
+  });
+
+  return {
+    app,
+    services,
+    async listen() {
+      const address = await app.listen({ port: config.port, host: config.host });
+      const port = Number(new URL(address).port);
+      publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+      const served = services.router.describe();
+      for (const [model, providers] of Object.entries(served)) {
+        if (providers[0] === 'local') {
+          app.log.warn({ model, provider: 'local' }, `model ${model} is served by the offline placeholder renderer (not AI)`);
+        } else {
+          app.log.info({ model, providers }, `model ${model} is served by ${providers.join(' → ') || 'nothing'}`);
+        }
+      }
+      app.log.info({ publicUrl }, `AIPhoto listening at ${publicUrl}`);
+      return publicUrl;
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What callers can ask for. The catalog is data; which provider serves a model is decided
+ * by the provider router from configuration.
+ */
+export const MODEL_IDS = ['flux-pro', 'dall-e-3', 'stable-diffusion-xl-1024-v1-0', 'flux-schnell'] as const;
+export type ModelId = (typeof MODEL_IDS)[number];
+export const DEFAULT_MODEL: ModelId = 'flux-pro';
+
+export interface ModelInfo {
+  id: ModelId;
+  name: string;
+  description: string;
+}
+
+export const MODELS: readonly ModelInfo[] = [
+  { id: 'flux-pro', name: 'FLUX 1.1 [pro]', description: "Black Forest Labs' flagship text-to-image model." },
+  { id: 'dall-e-3', name: 'DALL·E 3', description: "OpenAI's DALL·E 3." },
+  {
+    id: 'stable-diffusion-xl-1024-v1-0',
+    name: 'Stable Diffusion XL 1.0',
+    description: 'Stability AI SDXL 1.0 (v1 text-to-image).',
+  },
+  { id: 'flux-schnell', name: 'FLUX.1 [schnell]', description: 'Fast distilled FLUX model.' },
+];
+
+export const STYLES = [
+  'Photorealistic',
+  'Cinematic',
+  'Illustration',
+  'Anime',
+  'Digital Art',
+  'Watercolor',
+  'Oil Painting',
+  '3D Render',
+  'Pixel Art',
+  'Sketch',
+  'Fantasy',
+  'Minimalist',
+] as const;
+export type Style = (typeof STYLES)[number];
+export const DEFAULT_STYLE: Style = 'Photorealistic';
+
+/** Case-insensitive, whitespace-tolerant lookup; returns the canonical spelling. */
+export function findStyle(input: string): Style | undefined {
+  const wanted = input.trim().toLowerCase();
+  return STYLES.find((style) => style.toLowerCase() === wanted);
+}
+
+export const RATIOS = ['1:1', '16:9', '9:16'] as const;
+export type Ratio = (typeof RATIOS)[number];
+export const DEFAULT_RATIO: Ratio = '1:1';
+
+/**
+ * The size we deliver for each ratio when a provider has no fixed size table of its own.
+ * Both sides are multiples of 64, which every diffusion provider accepts; 16:9 is the
+ * common 1344×768 SDXL/FLUX bucket (1.75:1, the closest legal size to 16:9 at ~1 MP).
+ */
+export const RATIO_SIZES: Record<Ratio, { width: number; height: number }> = {
+  '1:1': { width: 1024, height: 1024 },
+  '16:9': { width: 1344, height: 768 },
+  '9:16': { width: 768, height: 1344 },
+};
+
+export function isModelId(value: string): value is ModelId {
+  return (MODEL_IDS as readonly string[]).includes(value);
+}
+
+export function isRatio(value: string): value is Ratio {
+  return (RATIOS as readonly string[]).includes(value);
+}
+
+export const MAX_PROMPT_CHARACTERS = 400;

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has working defaults with an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: path.resolve('./data'),
+      publicUrl: undefined,
+      freeDailyLimit: 5,
+      proDailyLimit: 1000,
+      trustProxy: false,
+      localProvider: true,
+      blocklistFile: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable and treats empty strings as unset', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      AIPHOTO_DATA_DIR: '/var/lib/aiphoto',
+      AIPHOTO_PUBLIC_URL: 'https://img.example.com/',
+      AIPHOTO_FREE_DAILY_LIMIT: '10',
+      AIPHOTO_PRO_DAILY_LIMIT: '',
+      AIPHOTO_TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
+      AIPHOTO_LOCAL_PROVIDER: 'off',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/aiphoto',
+      publicUrl: 'https://img.example.com',
+      freeDailyLimit: 10,
+      proDailyLimit: 1000,
+      trustProxy: '10.0.0.0/8,192.168.1.1',
+      localProvider: false,
+    });
+    expect(loadConfig({ AIPHOTO_TRUST_PROXY: 'on' }).trustProxy).toBe(true);
+    expect(loadConfig({ AIPHOTO_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it.each([
+    ['PORT', 'http'],
+    ['PORT', '70000'],
+    ['AIPHOTO_FREE_DAILY_LIMIT', 'five'],
+    ['AIPHOTO_PRO_DAILY_LIMIT', '-1'],
+    ['AIPHOTO_PUBLIC_URL', 'localhost:3000'],
+    ['AIPHOTO_LOCAL_PROVIDER', 'maybe'],
+    ['AIPHOTO_TRUST_PROXY', 'everyone'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    const attempt = () => loadConfig({ [name]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`${name}: `));
+  });
+});

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The whole service configuration, read from the environment in exactly one place.
+ * Everything else receives a `Config`; core never reads `process.env` itself.
+ */
+
+const FLAG_VALUES: Record<string, boolean> = {
+  on: true,
+  true: true,
+  yes: true,
+  '1': true,
+  off: false,
+  false: false,
+  no: false,
+  '0': false,
+};
+
+const flag = (defaultValue: 'on' | 'off') =>
+  z
+    .string()
+    .default(defaultValue)
+    .transform((value, ctx) => {
+      const parsed = FLAG_VALUES[value.trim().toLowerCase()];
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected on or off, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const positiveInt = (defaultValue: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .positive({ error: 'expected a number above 0' })
+    .default(defaultValue);
+
+/**
+ * Fastify's `trustProxy`: off, on (trust every hop — only behind a proxy you control),
+ * a hop count, or a comma-separated list of proxy addresses/CIDRs.
+ */
+const trustProxy = z
+  .string()
+  .default('off')
+  .transform((value, ctx): boolean | number | string => {
+    const trimmed = value.trim();
+    const asFlag = FLAG_VALUES[trimmed.toLowerCase()];
+    if (asFlag !== undefined) return asFlag;
+    if (/^\d+$/.test(trimmed)) return Number(trimmed);
+    if (/^[0-9a-fA-F:.,/\s]+$/.test(trimmed)) return trimmed.split(',').map((part) => part.trim()).join(',');
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected off, on, a hop count or a list of proxy addresses, got "${value}"`,
+    });
+    return z.NEVER;
+  });
+
+const absoluteHttpUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+export const envSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a port number' })
+    .min(0, { error: 'expected a port number from 0 to 65535' })
+    .max(65535, { error: 'expected a port number from 0 to 65535' })
+    .default(3000),
+  HOST: z.string().min(1, { error: 'expected a host name or address' }).default('127.0.0.1'),
+  AIPHOTO_DATA_DIR: z.string().min(1, { error: 'expected a directory path' }).default('./data'),
+  AIPHOTO_PUBLIC_URL: absoluteHttpUrl.optional(),
+  AIPHOTO_FREE_DAILY_LIMIT: positiveInt(5),
+  AIPHOTO_PRO_DAILY_LIMIT: positiveInt(1000),
+  AIPHOTO_TRUST_PROXY: trustProxy,
+  AIPHOTO_LOCAL_PROVIDER: flag('on'),
+  AIPHOTO_BLOCKLIST_FILE: z.string().min(1).optional(),
+  AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset means "http://localhost:<the port actually bound>", resolved by the server. */
+  publicUrl: string | undefined;
+  freeDailyLimit: number;
+  proDailyLimit: number;
+  trustProxy: boolean | number | string;
+  localProvider: boolean;
+  blocklistFile: string | undefined;
+  logLevel: z.infer<typeof envSchema>['AIPHOTO_LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, the way shells and .env files usually mean them. */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') result[key] = value;
+  }
+  return result;
+}
+
+/** `cwd` anchors a relative AIPHOTO_DATA_DIR (pnpm runs scripts inside the package folder). */
+export function loadConfig(env: Record<string, string | undefined>, options: { cwd?: string } = {}): Config {
+  const parsed = envSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const values = parsed.data;
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_DATA_DIR),
+    publicUrl: values.AIPHOTO_PUBLIC_URL,
+    freeDailyLimit: values.AIPHOTO_FREE_DAILY_LIMIT,
+    proDailyLimit: values.AIPHOTO_PRO_DAILY_LIMIT,
+    trustProxy: values.AIPHOTO_TRUST_PROXY,
+    localProvider: values.AIPHOTO_LOCAL_PROVIDER,
+    blocklistFile: values.AIPHOTO_BLOCKLIST_FILE,
+    logLevel: values.AIPHOTO_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Domain errors. They carry the public error code and a message a person can act on,
+ * and know nothing about HTTP: the API layer maps codes to statuses in one place.
+ */
+export const ERROR_CODES = [
+  'invalid_prompt',
+  'invalid_model',
+  'invalid_style',
+  'invalid_ratio',
+  'invalid_image',
+  'invalid_request',
+  'unauthorized',
+  'not_found',
+  'payload_too_large',
+  'unsupported_media_type',
+  'content_filtered',
+  'rate_limited',
+  'generation_failed',
+  'server_error',
+  'service_unavailable',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export abstract class AIPhotoError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Seconds after which retrying may succeed (rate limits, outages). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+export class InvalidPromptError extends AIPhotoError {
+  readonly code = 'invalid_prompt';
+}
+export class InvalidModelError extends AIPhotoError {
+  readonly code = 'invalid_model';
+}
+export class InvalidStyleError extends AIPhotoError {
+  readonly code = 'invalid_style';
+}
+export class InvalidRatioError extends AIPhotoError {
+  readonly code = 'invalid_ratio';
+}
+export class InvalidImageError extends AIPhotoError {
+  readonly code = 'invalid_image';
+}
+export class InvalidRequestError extends AIPhotoError {
+  readonly code = 'invalid_request';
+}
+export class UnauthorizedError extends AIPhotoError {
+  readonly code = 'unauthorized';
+}
+export class NotFoundError extends AIPhotoError {
+  readonly code = 'not_found';
+}
+export class PayloadTooLargeError extends AIPhotoError {
+  readonly code = 'payload_too_large';
+}
+export class UnsupportedMediaTypeError extends AIPhotoError {
+  readonly code = 'unsupported_media_type';
+}
+export class ContentFilteredError extends AIPhotoError {
+  readonly code = 'content_filtered';
+}
+export class RateLimitedError extends AIPhotoError {
+  readonly code = 'rate_limited';
+}
+export class GenerationFailedError extends AIPhotoError {
+  readonly code = 'generation_failed';
+}
+export class ServerError extends AIPhotoError {
+  readonly code = 'server_error';
+}
+export class ServiceUnavailableError extends AIPhotoError {
+  readonly code = 'service_unavailable';
+}
+
+export function isAIPhotoError(value: unknown): value is AIPhotoError {
+  return value instanceof AIPhotoError;
+}

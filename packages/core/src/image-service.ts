@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import {
+  DEFAULT_MODEL,
+  DEFAULT_RATIO,
+  DEFAULT_STYLE,
+  MAX_PROMPT_CHARACTERS,
+  MODEL_IDS,
+  RATIOS,
+  STYLES,
+  findStyle,
+  type ModelId,
+  type Ratio,
+  type Style,
+} from './catalog.ts';
+import type { Caller } from './access.ts';
+import type { ContentFilter } from './filter/content-filter.ts';
+import type { ProviderRouter } from './providers/router.ts';
+import type { QuotaService } from './quota/quota-service.ts';
+import type { ImageExtension, ImageStorage } from './storage/image-storage.ts';
+
+const countCharacters = (text: string) => [...text].length;
+
+/**
+ * The generate request as callers send it. Each field's message is the one a person sees;
+ * `errorForIssuePath` in the API maps a failing field to its error code.
+ */
+export const generateInputSchema = z.object({
+  prompt: z
+    .string({ error: (issue) => (issue.input === undefined ? 'prompt is required.' : 'prompt must be a string.') })
+    .transform((prompt) => prompt.trim())
+    .refine((prompt) => prompt.length > 0, { error: 'prompt must not be empty.' })
+    .refine((prompt) => countCharacters(prompt) <= MAX_PROMPT_CHARACTERS, {
+      error: `prompt must be at most ${MAX_PROMPT_CHARACTERS} characters.`,
+    })
+    .meta({
+      description: `Text description of the image to generate. At most ${MAX_PROMPT_CHARACTERS} characters (Unicode code points, after trimming).`,
+      example: 'A serene mountain lake at golden hour, photorealistic',
+    }),
+  model: z
+    .enum(MODEL_IDS, { error: `model must be one of: ${MODEL_IDS.join(', ')}.` })
+    .default(DEFAULT_MODEL)
+    .meta({ description: 'Image model.' }),
+  style: z
+    .string({ error: `style must be one of: ${STYLES.join(', ')}.` })
+    .default(DEFAULT_STYLE)
+    .transform((style, ctx): Style => {
+      const found = findStyle(style);
+      if (!found) {
+        ctx.addIssue({ code: 'custom', message: `style must be one of: ${STYLES.join(', ')}.` });
+        return z.NEVER;
+      }
+      return found;
+    })
+    .meta({ description: `Style preset, matched case-insensitively: ${STYLES.join(', ')}.`, example: 'Photorealistic' }),
+  ratio: z
+    .enum(RATIOS, { error: `ratio must be one of: ${RATIOS.join(', ')}.` })
+    .default(DEFAULT_RATIO)
+    .meta({ description: 'Aspect ratio.' }),
+});
+
+export type GenerateInput = z.output<typeof generateInputSchema>;
+
+export interface GeneratedImageRecord {
+  id: string;
+  url: string;
+  model: ModelId;
+  style: Style;
+  ratio: Ratio;
+  width: number;
+  height: number;
+  provider: string;
+  createdAt: string;
+  /** Units the caller used today, including this one. */
+  usage: number;
+  remaining: number;
+}
+
+const EXTENSIONS: Record<string, ImageExtension> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+/**
+ * generate = content filter → reserve a unit → provider → store → commit. Any failure
+ * after the reservation gives the unit back, so a caller never pays for an error.
+ */
+export class ImageService {
+  constructor(
+    private readonly deps: {
+      filter: ContentFilter;
+      quota: QuotaService;
+      router: ProviderRouter;
+      storage: ImageStorage;
+      imageUrl: (fileName: string) => string;
+      clock?: () => Date;
+    },
+  ) {}
+
+  async generate(caller: Caller, input: GenerateInput, abortSignal?: AbortSignal): Promise<GeneratedImageRecord> {
+    this.deps.filter.assertAllowed(input.prompt);
+    const reservation = await this.deps.quota.reserve(caller.account);
+    try {
+      const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });
+      const stored = await this.deps.storage.save(result.image.bytes, EXTENSIONS[result.image.mediaType] ?? 'png');
+      abortSignal?.throwIfAborted();
+      reservation.commit();
+      return {
+        id: stored.id,
+        url: this.deps.imageUrl(stored.fileName),
+        model: input.model,
+        style: input.style,
+        ratio: input.ratio,
+        width: result.image.width,
+        height: result.image.height,
+        provider: result.provider,
+        createdAt: (this.deps.clock?.() ?? new Date()).toISOString(),
+        usage: reservation.used,
+        remaining: reservation.remaining,
+      };
+    } catch (error) {
+      await reservation.refund();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export * from './access.ts';
+export * from './catalog.ts';
+export * from './config.ts';
+export * from './errors.ts';
+export * from './image-service.ts';
+export * from './services.ts';
+export { ContentFilter } from './filter/content-filter.ts';
+export { KeyService, hashKey, looksLikeKey } from './keys/key-service.ts';
+export type { ApiKeyRecord } from './keys/key-store.ts';
+export { QuotaService, nextUtcMidnight, utcDay, type QuotaSnapshot } from './quota/quota-service.ts';
+export { ProviderError, type ImageProvider } from './providers/image-provider.ts';
+export { parseImageFileName, type ImageStorage } from './storage/image-storage.ts';

@@ -1,0 +1,20 @@
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** The first characters of the key, safe to show so a person can tell keys apart. */
+  prefix: string;
+  /** Hex SHA-256 of the whole key; the key itself is never stored. */
+  hash: string;
+  /** Overrides the pro plan's default daily limit when set. */
+  dailyLimit: number | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface KeyStore {
+  insert(record: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; returns false when no such key exists. */
+  revoke(id: string, at: string): Promise<boolean>;
+}

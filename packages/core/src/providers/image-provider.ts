@@ -1,0 +1,79 @@
+import type { ModelId, Ratio, Style } from '../catalog.ts';
+
+/**
+ * One small interface for every image backend, after the Vercel AI SDK's image model:
+ * a setting the provider cannot honour becomes a warning, not an exception.
+ */
+export interface ImageGenerationRequest {
+  model: ModelId;
+  /** The caller's prompt exactly as validated; providers add the style themselves. */
+  prompt: string;
+  style: Style;
+  ratio: Ratio;
+  abortSignal?: AbortSignal;
+}
+
+export interface ProviderWarning {
+  setting: string;
+  details: string;
+}
+
+export interface GeneratedImage {
+  bytes: Uint8Array;
+  mediaType: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+}
+
+export interface ImageGenerationResult {
+  image: GeneratedImage;
+  warnings: ProviderWarning[];
+}
+
+export interface ImageProvider {
+  /** Stable name used in responses, logs and metrics ("local", "openai", "bfl", …). */
+  readonly id: string;
+  readonly models: readonly ModelId[];
+  generate(request: ImageGenerationRequest): Promise<ImageGenerationResult>;
+}
+
+export type ProviderFailureKind = 'retryable' | 'moderation' | 'fatal';
+
+/**
+ * What a fallback chain needs to know about a failed call: whether the next candidate may
+ * succeed (`retryable`: network, timeout, 408/409/429/5xx), whether the provider refused the
+ * content (`moderation`), or neither (`fatal`). Never carries credentials.
+ */
+export class ProviderError extends Error {
+  readonly provider: string;
+  readonly kind: ProviderFailureKind;
+  readonly statusCode: number | undefined;
+  readonly url: string | undefined;
+  readonly responseBody: string | undefined;
+
+  constructor(options: {
+    provider: string;
+    kind: ProviderFailureKind;
+    message: string;
+    statusCode?: number;
+    url?: string;
+    responseBody?: string;
+    cause?: unknown;
+  }) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProviderError';
+    this.provider = options.provider;
+    this.kind = options.kind;
+    this.statusCode = options.statusCode;
+    this.url = options.url;
+    this.responseBody = options.responseBody;
+  }
+
+  get isRetryable(): boolean {
+    return this.kind === 'retryable';
+  }
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimitedError } from '../errors.ts';
+import { MemoryQuotaStore } from './memory-quota-store.ts';
+import { QuotaService, nextUtcMidnight, utcDay } from './quota-service.ts';
+
+const account = { subject: 'ip:203.0.113.7', limit: 2 };
+
+describe('QuotaService', () => {
+  it('uses the UTC calendar day and resets at the next 00:00 UTC', () => {
+    const lateEvening = new Date('2026-05-09T23:59:59.500Z');
+    expect(utcDay(lateEvening)).toBe('2026-05-09');
+    expect(nextUtcMidnight(lateEvening).toISOString()).toBe('2026-05-10T00:00:00.000Z');
+    expect(nextUtcMidnight(new Date('2026-12-31T00:00:00Z')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+
+  it('reports usage including the reservation and refuses past the limit with seconds to reset', async () => {
+    const now = new Date('2026-05-09T23:00:00Z');
+    const quota = new QuotaService(new MemoryQuotaStore(), () => now);
+    const first = await quota.reserve(account);
+    expect([first.used, first.remaining]).toEqual([1, 1]);
+    await quota.reserve(account);
+    const refusal = await quota.reserve(account).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(RateLimitedError);
+    expect((refusal as RateLimitedError).retryAfterSeconds).toBe(3600);
+    expect((refusal as RateLimitedError).message).toContain('2026-05-10T00:00:00Z');
+  });
+
+  it('refunds once, and not after a commit', async () => {
+    const quota = new QuotaService(new MemoryQuotaStore(), () => new Date('2026-05-09T12:00:00Z'));
+    const refunded = await quota.reserve(account);
+    await refunded.refund();
+    await refunded.refund();
+    expect((await quota.snapshot(account)).used).toBe(0);
+
+    const committed = await quota.reserve(account);
+    committed.commit();
+    await committed.refund();
+    expect((await quota.snapshot(account)).used).toBe(1);
+  });
+
+  it('refunds into the day the unit was taken, even after midnight', async () => {
+    let now = new Date('2026-05-09T23:59:59Z');
+    const quota = new QuotaService(new MemoryQuotaStore(), () => now);
+    const reservation = await quota.reserve(account);
+    now = new Date('2026-05-10T00:00:01Z');
+    await quota.reserve(account);
+    await reservation.refund();
+    expect((await quota.snapshot(account)).used).toBe(1);
+  });
+});

@@ -1,0 +1,87 @@
+import { RateLimitedError } from '../errors.ts';
+import type { QuotaStore } from './quota-store.ts';
+
+export type Clock = () => Date;
+
+/** The UTC calendar day a moment falls on, as YYYY-MM-DD. */
+export function utcDay(moment: Date): string {
+  return moment.toISOString().slice(0, 10);
+}
+
+/** The next 00:00 UTC after `moment`. */
+export function nextUtcMidnight(moment: Date): Date {
+  return new Date(Date.UTC(moment.getUTCFullYear(), moment.getUTCMonth(), moment.getUTCDate() + 1));
+}
+
+export interface QuotaSnapshot {
+  used: number;
+  limit: number;
+  remaining: number;
+  resetAt: Date;
+}
+
+export interface QuotaAccount {
+  subject: string;
+  limit: number;
+}
+
+/**
+ * A unit taken before the work starts. `commit` keeps it, `refund` gives it back; the first
+ * of the two wins and later calls do nothing, so error paths can refund unconditionally.
+ */
+export class Reservation {
+  private settled = false;
+
+  constructor(
+    private readonly store: QuotaStore,
+    readonly account: QuotaAccount,
+    readonly day: string,
+    readonly units: number,
+    /** Units used today including this reservation. */
+    readonly used: number,
+    readonly resetAt: Date,
+  ) {}
+
+  get remaining(): number {
+    return Math.max(this.account.limit - this.used, 0);
+  }
+
+  commit(): void {
+    this.settled = true;
+  }
+
+  async refund(): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    await this.store.release(this.account.subject, this.day, this.units);
+  }
+}
+
+export class QuotaService {
+  constructor(
+    private readonly store: QuotaStore,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
+
+  async snapshot(account: QuotaAccount): Promise<QuotaSnapshot> {
+    const now = this.clock();
+    const used = await this.store.usage(account.subject, utcDay(now));
+    return { used, limit: account.limit, remaining: Math.max(account.limit - used, 0), resetAt: nextUtcMidnight(now) };
+  }
+
+  /** Takes `units` atomically or throws `RateLimitedError` carrying the seconds until reset. */
+  async reserve(account: QuotaAccount, units = 1): Promise<Reservation> {
+    const now = this.clock();
+    const day = utcDay(now);
+    const resetAt = nextUtcMidnight(now);
+    const result = await this.store.reserve(account.subject, day, units, account.limit);
+    if (!result.admitted) {
+      const retryAfterSeconds = Math.max(Math.ceil((resetAt.getTime() - now.getTime()) / 1000), 1);
+      throw new RateLimitedError(
+        `Daily limit of ${account.limit} reached; it resets at ${resetAt.toISOString().replace('.000Z', 'Z')} (midnight UTC).`,
+        { retryAfterSeconds },
+      );
+    }
+    return new Reservation(this.store, account, day, units, result.used, resetAt);
+  }
+}
