@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
+  InvalidRequestError,
+  type AIPhotoError,
   NotFoundError,
   createCoreServices,
   parseImageFileName,
@@ -107,7 +109,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     const url = pathOf(request.url);
     if (!isApiPath(url) && !isTrpcPath(url)) return;
     let caller;
-    let authError: Error | undefined;
+    let authError: AIPhotoError | undefined;
     try {
       caller = await services.access.identify(request.headers.authorization, request.ip);
     } catch (error) {
@@ -118,6 +120,17 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
     // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
     if (authError && isApiPath(url) && !isDocsPath(url)) throw authError;
+  });
+
+  // trpc-to-openapi spreads the body into the input, so a JSON array or string would pass as
+  // an object with odd keys; the contract says a body that is not an object is malformed.
+  app.addHook('preHandler', async (request) => {
+    const body = request.body;
+    const isJson = request.headers['content-type']?.startsWith('application/json') ?? false;
+    if (body === undefined || !isJson || !isApiPath(pathOf(request.url))) return;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new InvalidRequestError('The request body must be a JSON object.');
+    }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -1,4 +1,4 @@
-import type { Caller, CoreServices, QuotaSnapshot } from '@aiphoto/core';
+import type { AIPhotoError, Caller, CoreServices, QuotaSnapshot } from '@aiphoto/core';
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { toAIPhotoError, toTrpcError } from './errors.ts';
@@ -10,7 +10,7 @@ import { toAIPhotoError, toTrpcError } from './errors.ts';
 export interface RequestState {
   caller: Caller;
   /** Set when the Authorization header was present but not acceptable. */
-  authError: Error | undefined;
+  authError: AIPhotoError | undefined;
   quota: QuotaSnapshot;
 }
 

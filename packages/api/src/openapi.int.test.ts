@@ -1,0 +1,105 @@
+import { validate } from '@scalar/openapi-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '@aiphoto/core';
+import { startTestServer, type TestServer } from './testing/harness.ts';
+
+type Json = Record<string, any>;
+
+describe('GET /api/openapi.json', () => {
+  let t: TestServer;
+  let document: Json;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1' } });
+    const response = await t.fetch('/api/openapi.json');
+    expect(response.status).toBe(200);
+    document = await response.json();
+  });
+  afterAll(() => t.close());
+
+  it('is a valid OpenAPI 3.1 document according to a third-party validator', async () => {
+    expect(document.openapi).toBe('3.1.0');
+    const result = await validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('describes every operation and every error code the server can send', () => {
+    expect(document.servers).toEqual([{ url: `${t.baseUrl}/api` }]);
+    expect(Object.keys(document.paths).sort()).toEqual(['/generate', '/healthz', '/images/{file}', '/models', '/status']);
+    const documentedCodes = new Set<string>();
+    for (const item of Object.values(document.paths) as Json[]) {
+      for (const operation of Object.values(item).filter((value) => value?.responses) as Json[]) {
+        for (const response of Object.values(operation.responses) as Json[]) {
+          const schema = response.content?.['application/json']?.schema;
+          for (const code of schema?.properties?.error?.enum ?? []) documentedCodes.add(code);
+        }
+      }
+    }
+    // Enhance's invalid_image arrives with the enhance route; everything else is reachable now.
+    expect([...documentedCodes].sort()).toEqual(ERROR_CODES.filter((code) => !['invalid_image', 'not_found'].includes(code)).sort());
+    expect(document.components.schemas.Error.properties.error.enum).toEqual([...ERROR_CODES]);
+    const generate = document.paths['/generate'].post;
+    expect(generate.requestBody.content['application/json'].schema.required).toEqual(['prompt']);
+    expect(generate.responses['429'].headers['Retry-After']).toBeDefined();
+    expect(generate.responses['200'].headers['X-RateLimit-Remaining']).toBeDefined();
+  });
+
+  /** Validates a real response body against the schema the document gives for its status. */
+  async function expectMatchesDocument(path: string, method: string, response: Response) {
+    const operation = document.paths[path][method];
+    const schema = operation.responses[String(response.status)]?.content?.['application/json']?.schema;
+    expect(schema, `${method.toUpperCase()} ${path} documents ${response.status}`).toBeDefined();
+    const ajv = new Ajv2020({ strict: false });
+    ajv.addSchema({ $id: 'doc', components: document.components });
+    const resolved = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/'));
+    const body = await response.json();
+    const valid = ajv.validate(resolved, body);
+    expect(ajv.errors ?? [], JSON.stringify(body)).toEqual([]);
+    expect(valid).toBe(true);
+  }
+
+  it('documents exactly the bodies the server really sends, success and error alike', async () => {
+    const post = (body: unknown, headers: Record<string, string> = {}) => t.generate(body, headers);
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'a cat', ratio: '16:9' }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: '' }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'a cat', model: 'x' }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'a cat', style: 'x' }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'a cat', ratio: 'x' }));
+    await expectMatchesDocument('/generate', 'post', await post('{oops'));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'x'.repeat(100_000) }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'n.u.d.e' }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'a cat' }));
+    await expectMatchesDocument('/generate', 'post', await post({ prompt: 'a cat' }, { authorization: 'Bearer x' }));
+    await expectMatchesDocument(
+      '/generate',
+      'post',
+      await t.fetch('/api/generate', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+    );
+    await expectMatchesDocument('/status', 'get', await t.fetch('/api/status'));
+    await expectMatchesDocument('/status', 'get', await t.fetch('/api/status', { headers: { authorization: 'Bearer x' } }));
+    await expectMatchesDocument('/models', 'get', await t.fetch('/api/models'));
+  });
+});
+
+describe('GET /api/docs', () => {
+  it('renders from local assets only', async () => {
+    await using t = await startTestServer();
+    const page = await t.fetch('/api/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).not.toMatch(/(?:src|href)=["']?(?:https?:)?\/\//);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of assets) {
+      const response = await t.fetch(asset);
+      expect(response.status, asset).toBe(200);
+      const text = await response.text();
+      if (asset.endsWith('.js') && asset.includes('init')) {
+        expect(text).toContain("url: '/api/openapi.json'");
+        expect(text).toContain('validatorUrl: null');
+      }
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '@aiphoto/core';
+import { buildServer, type AIPhotoServer } from '../server.ts';
+import { runCli } from '../cli.ts';
+
+export interface TestServer extends AsyncDisposable {
+  server: AIPhotoServer;
+  baseUrl: string;
+  dataDir: string;
+  env: Record<string, string>;
+  logs: () => string;
+  fetch: (pathname: string, init?: RequestInit) => Promise<Response>;
+  /** POST /api/generate with a JSON body. */
+  generate: (body: unknown, headers?: Record<string, string>) => Promise<Response>;
+  cli: (...argv: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  close: () => Promise<void>;
+}
+
+export function makeDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-test-'));
+}
+
+/**
+ * A real server on 127.0.0.1, port 0, with a real SQLite file in a fresh (or given) data
+ * directory, and its JSON logs captured for assertions.
+ */
+export async function startTestServer(
+  options: { env?: Record<string, string>; dataDir?: string; clock?: () => Date } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeDataDir();
+  const env = { PORT: '0', HOST: '127.0.0.1', AIPHOTO_DATA_DIR: dataDir, AIPHOTO_LOG_LEVEL: 'info', ...options.env };
+  const chunks: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const server = await buildServer(loadConfig(env), { logStream, ...(options.clock ? { clock: options.clock } : {}) });
+  const baseUrl = await server.listen();
+  const fetchPath = (pathname: string, init?: RequestInit) => fetch(`${baseUrl}${pathname}`, init);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await server.close();
+  };
+  return {
+    server,
+    baseUrl,
+    dataDir,
+    env,
+    logs: () => chunks.join(''),
+    fetch: fetchPath,
+    generate: (body, headers = {}) =>
+      fetchPath('/api/generate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    cli: async (...argv) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, env, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+      return { code, stdout, stderr };
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The five rate-limit headers, parsed, for assertions. */
+export function rateLimitOf(response: Response) {
+  return {
+    limit: Number(response.headers.get('x-ratelimit-limit')),
+    remaining: Number(response.headers.get('x-ratelimit-remaining')),
+    reset: Number(response.headers.get('x-ratelimit-reset')),
+    policy: response.headers.get('ratelimit-policy'),
+    ratelimit: response.headers.get('ratelimit'),
+  };
+}
+
+export const SEED_EXAMPLE = {
+  prompt: 'A serene mountain lake at golden hour, photorealistic',
+  model: 'flux-pro',
+  style: 'Photorealistic',
+  ratio: '16:9',
+};
