@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
@@ -15,6 +16,8 @@ describe('loadConfig', () => {
       localProvider: true,
       blocklistFile: undefined,
       logLevel: 'info',
+      limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 4096 * 4096 },
+      enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 256 },
     });
   });
 
@@ -51,6 +54,10 @@ describe('loadConfig', () => {
     ['AIPHOTO_PUBLIC_URL', 'localhost:3000'],
     ['AIPHOTO_LOCAL_PROVIDER', 'maybe'],
     ['AIPHOTO_TRUST_PROXY', 'everyone'],
+    ['AIPHOTO_ENHANCE_MODEL', 'huge'],
+    ['AIPHOTO_ENHANCE_RUNTIME', 'cuda'],
+    ['AIPHOTO_MAX_UPLOAD_BYTES', '10MB'],
+    ['AIPHOTO_ENHANCE_TILE', '8'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

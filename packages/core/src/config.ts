@@ -1,5 +1,11 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { MODEL_SIZES, type ModelSize } from './enhance/esrgan-models.ts';
+import { RUNTIMES, type RuntimeName } from './enhance/runtime-names.ts';
+
+/** Chosen by measurement (bench/enhance): the best quality that meets the speed target. */
+export const DEFAULT_ENHANCE_MODEL: ModelSize = 'thick';
 
 /**
  * The whole service configuration, read from the environment in exactly one place.
@@ -77,6 +83,15 @@ export const envSchema = z.object({
   AIPHOTO_LOCAL_PROVIDER: flag('on'),
   AIPHOTO_BLOCKLIST_FILE: z.string().min(1).optional(),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
+  AIPHOTO_MAX_INPUT_PIXELS: positiveInt(2048 * 2048),
+  AIPHOTO_MAX_OUTPUT_PIXELS: positiveInt(4096 * 4096),
+  AIPHOTO_ENHANCE_MODEL: z.enum(MODEL_SIZES, { error: `expected one of ${MODEL_SIZES.join(', ')}` }).default(DEFAULT_ENHANCE_MODEL),
+  AIPHOTO_ENHANCE_RUNTIME: z.enum(RUNTIMES, { error: `expected one of ${RUNTIMES.join(', ')}` }).default('onnx'),
+  AIPHOTO_ENHANCE_WORKERS: positiveInt(1),
+  AIPHOTO_ENHANCE_THREADS: positiveInt(os.availableParallelism()),
+  AIPHOTO_ENHANCE_QUEUE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }).default(4),
+  AIPHOTO_ENHANCE_TILE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(64, { error: 'expected at least 64' }).default(256),
 });
 
 export interface Config {
@@ -91,6 +106,16 @@ export interface Config {
   localProvider: boolean;
   blocklistFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['AIPHOTO_LOG_LEVEL'];
+  limits: { maxUploadBytes: number; maxInputPixels: number; maxOutputPixels: number };
+  enhance: {
+    model: ModelSize;
+    runtime: RuntimeName;
+    workers: number;
+    threads: number;
+    /** Jobs that may wait while every worker is busy; beyond that, 503. */
+    queue: number;
+    maxTile: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -129,5 +154,18 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     localProvider: values.AIPHOTO_LOCAL_PROVIDER,
     blocklistFile: values.AIPHOTO_BLOCKLIST_FILE,
     logLevel: values.AIPHOTO_LOG_LEVEL,
+    limits: {
+      maxUploadBytes: values.AIPHOTO_MAX_UPLOAD_BYTES,
+      maxInputPixels: values.AIPHOTO_MAX_INPUT_PIXELS,
+      maxOutputPixels: values.AIPHOTO_MAX_OUTPUT_PIXELS,
+    },
+    enhance: {
+      model: values.AIPHOTO_ENHANCE_MODEL,
+      runtime: values.AIPHOTO_ENHANCE_RUNTIME,
+      workers: values.AIPHOTO_ENHANCE_WORKERS,
+      threads: values.AIPHOTO_ENHANCE_THREADS,
+      queue: values.AIPHOTO_ENHANCE_QUEUE,
+      maxTile: values.AIPHOTO_ENHANCE_TILE,
+    },
   };
 }

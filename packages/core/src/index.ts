@@ -10,3 +10,6 @@ export type { ApiKeyRecord } from './keys/key-store.ts';
 export { QuotaService, nextUtcMidnight, utcDay, type QuotaSnapshot } from './quota/quota-service.ts';
 export { ProviderError, type ImageProvider } from './providers/image-provider.ts';
 export { parseImageFileName, type ImageStorage } from './storage/image-storage.ts';
+export { enhanceInputSchema, type EnhanceInput, type EnhancedImageRecord } from './enhance/enhance-service.ts';
+export { OUTPUT_FORMATS, type OutputFormat } from './enhance/image-io.ts';
+export { MODEL_SIZES, type ModelSize } from './enhance/esrgan-models.ts';

@@ -1,12 +1,15 @@
 import { AccessService } from './access.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type SqliteDatabase } from './database.ts';
+import { EnhancePool } from './enhance/enhance-pool.ts';
+import { EnhanceService } from './enhance/enhance-service.ts';
 import { ContentFilter } from './filter/content-filter.ts';
 import { ImageService } from './image-service.ts';
 import { KeyService } from './keys/key-service.ts';
 import { SqliteKeyStore } from './keys/sqlite-key-store.ts';
 import { buildProviderRouter } from './providers/registry.ts';
 import type { RouterLogger } from './providers/router.ts';
+import type { PoolLogger } from './enhance/enhance-pool.ts';
 import { QuotaService, utcDay, type Clock } from './quota/quota-service.ts';
 import { SqliteQuotaStore } from './quota/sqlite-quota-store.ts';
 import type { ImageStorage } from './storage/image-storage.ts';
@@ -18,6 +21,8 @@ export interface CoreServices {
   keys: KeyService;
   quota: QuotaService;
   images: ImageService;
+  enhance: EnhanceService;
+  enhancePool: EnhancePool;
   router: ReturnType<typeof buildProviderRouter>;
   storage: ImageStorage;
   close(): Promise<void>;
@@ -27,8 +32,11 @@ export interface CoreOptions {
   /** Where image URLs point; resolved late because the bound port may not be known yet. */
   publicUrl: () => string;
   clock?: Clock;
-  logger?: RouterLogger;
+  logger?: RouterLogger & PoolLogger;
 }
+
+/** Input pixels of context each tile gets from its neighbours; enough that stitching is invisible. */
+const ENHANCE_TILE_OVERLAP = 16;
 
 /** Keys alone, for the CLI: it must not need the renderer or the filter to manage keys. */
 export function openKeyService(config: Pick<Config, 'dataDir'>): { keys: KeyService; db: SqliteDatabase } {
@@ -46,13 +54,34 @@ export function createCoreServices(config: Config, options: CoreOptions): CoreSe
   const quota = new QuotaService(quotaStore, clock);
   const storage = new LocalImageStorage(config.dataDir);
   const router = buildProviderRouter(config, options.logger ? { logger: options.logger } : {});
+  const imageUrl = (fileName: string) => `${options.publicUrl()}/images/${fileName}`;
   const images = new ImageService({
     filter: ContentFilter.fromBlocklistFile(config.blocklistFile),
     quota,
     router,
     storage,
-    imageUrl: (fileName) => `${options.publicUrl()}/images/${fileName}`,
+    imageUrl,
     clock,
+  });
+  const enhancePool = new EnhancePool({
+    workers: config.enhance.workers,
+    queue: config.enhance.queue,
+    engine: {
+      model: config.enhance.model,
+      runtime: config.enhance.runtime,
+      threads: config.enhance.threads,
+      maxTile: config.enhance.maxTile,
+      overlap: ENHANCE_TILE_OVERLAP,
+    },
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const enhance = new EnhanceService({
+    quota,
+    storage,
+    pool: enhancePool,
+    limits: config.limits,
+    modelName: `esrgan-${config.enhance.model}`,
+    imageUrl,
   });
   return {
     config,
@@ -60,9 +89,12 @@ export function createCoreServices(config: Config, options: CoreOptions): CoreSe
     keys,
     quota,
     images,
+    enhance,
+    enhancePool,
     router,
     storage,
     async close() {
+      await enhancePool.close();
       db.close();
     },
   };

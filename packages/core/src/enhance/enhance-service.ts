@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { Caller } from '../access.ts';
+import { PayloadTooLargeError } from '../errors.ts';
+import type { QuotaService } from '../quota/quota-service.ts';
+import type { ImageExtension, ImageStorage } from '../storage/image-storage.ts';
+import type { EnhancePool } from './enhance-pool.ts';
+import type { Scale } from './esrgan-models.ts';
+import { OUTPUT_FORMATS, decodeUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
+
+/**
+ * The enhance request: multipart fields arrive as strings, typed callers may send numbers,
+ * so numbers are coerced. The `image` field's errors map to `invalid_image`, the rest to
+ * `invalid_request`.
+ */
+export const enhanceInputSchema = z.object({
+  image: z
+    .file({ error: (issue) => (issue.input === undefined ? 'image is required: send the photo as the "image" file field.' : 'image must be a file.') })
+    .meta({ description: 'The photo: PNG, JPEG, WebP, AVIF, TIFF or GIF (first frame).' }),
+  strength: z.coerce
+    .number({ error: 'strength must be a whole number from 1 to 10.' })
+    .int({ error: 'strength must be a whole number from 1 to 10.' })
+    .min(1, { error: 'strength must be a whole number from 1 to 10.' })
+    .max(10, { error: 'strength must be a whole number from 1 to 10.' })
+    .default(5)
+    .meta({ description: "How much of the model's reconstructed detail is used over a Lanczos upscale: 10 is the model's full output, 1 almost classical." }),
+  scale: z.coerce
+    .number({ error: 'scale must be 2, 3 or 4.' })
+    .int({ error: 'scale must be 2, 3 or 4.' })
+    .min(2, { error: 'scale must be 2, 3 or 4.' })
+    .max(4, { error: 'scale must be 2, 3 or 4.' })
+    .default(4)
+    .meta({ description: 'Upscaling factor: 2, 3 or 4.' }),
+  format: z
+    .enum(OUTPUT_FORMATS, { error: `format must be one of: ${OUTPUT_FORMATS.join(', ')}.` })
+    .default('png')
+    .meta({ description: 'Output format; JPEG flattens transparency onto white.' }),
+});
+
+export type EnhanceInput = z.output<typeof enhanceInputSchema>;
+
+export interface EnhancedImageRecord {
+  id: string;
+  url: string;
+  originalSize: string;
+  enhancedSize: string;
+  scale: Scale;
+  strength: number;
+  format: OutputFormat;
+  model: string;
+  usage: number;
+  remaining: number;
+}
+
+const EXTENSIONS: Record<OutputFormat, ImageExtension> = { png: 'png', webp: 'webp', jpeg: 'jpg' };
+
+/**
+ * enhance = validate and decode the upload → take a place in the worker queue → reserve a
+ * unit → upscale in a worker → store → commit. Nothing before the reservation costs quota;
+ * anything after it refunds.
+ */
+export class EnhanceService {
+  constructor(
+    private readonly deps: {
+      quota: QuotaService;
+      storage: ImageStorage;
+      pool: EnhancePool;
+      limits: UploadLimits & { maxUploadBytes: number };
+      modelName: string;
+      imageUrl: (fileName: string) => string;
+    },
+  ) {}
+
+  async enhance(caller: Caller, input: EnhanceInput, abortSignal?: AbortSignal): Promise<EnhancedImageRecord> {
+    if (input.image.size > this.deps.limits.maxUploadBytes) {
+      throw new PayloadTooLargeError(`The image is larger than the ${this.deps.limits.maxUploadBytes}-byte upload limit.`);
+    }
+    const scale = input.scale as Scale;
+    const decoded = await decodeUpload(new Uint8Array(await input.image.arrayBuffer()), scale, this.deps.limits);
+    const ticket = this.deps.pool.admit();
+    let reservation;
+    try {
+      reservation = await this.deps.quota.reserve(caller.account);
+    } catch (error) {
+      ticket.release();
+      throw error;
+    }
+    try {
+      const output = await ticket.run({ ...decoded, scale, strength: input.strength, format: input.format }, abortSignal);
+      const stored = await this.deps.storage.save(output.bytes, EXTENSIONS[input.format]);
+      abortSignal?.throwIfAborted();
+      reservation.commit();
+      return {
+        id: stored.id,
+        url: this.deps.imageUrl(stored.fileName),
+        originalSize: `${decoded.width}x${decoded.height}`,
+        enhancedSize: `${output.width}x${output.height}`,
+        scale,
+        strength: input.strength,
+        format: input.format,
+        model: this.deps.modelName,
+        usage: reservation.used,
+        remaining: reservation.remaining,
+      };
+    } catch (error) {
+      await reservation.refund();
+      throw error;
+    }
+  }
+}
