@@ -1,5 +1,6 @@
 import {
   AIPhotoError,
+  InvalidImageError,
   InvalidModelError,
   InvalidPromptError,
   InvalidRatioError,
@@ -56,6 +57,7 @@ export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
 };
 
 const FIELD_ERRORS: Record<string, new (message: string) => AIPhotoError> = {
+  image: InvalidImageError,
   prompt: InvalidPromptError,
   model: InvalidModelError,
   style: InvalidStyleError,
@@ -83,6 +85,15 @@ function fromFastifyError(error: { code?: string; statusCode?: number }): AIPhot
         : new InvalidRequestError('The Content-Length header does not match the body.');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError('The request body is too large.');
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new PayloadTooLargeError('The uploaded file is larger than the upload limit.');
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new InvalidRequestError('Send one "image" file and at most the strength, scale and format fields.');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_PROTO_VIOLATION':
+      return new InvalidRequestError('The multipart body is malformed.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new InvalidRequestError('The request body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -22,6 +22,16 @@ const OPERATION_ERRORS: Record<string, ErrorCode[]> = {
     'server_error',
     'service_unavailable',
   ],
+  'POST /enhance': [
+    'invalid_image',
+    'invalid_request',
+    'unauthorized',
+    'payload_too_large',
+    'unsupported_media_type',
+    'rate_limited',
+    'server_error',
+    'service_unavailable',
+  ],
   'GET /status': ['unauthorized', 'server_error', 'service_unavailable'],
   'GET /models': ['unauthorized', 'server_error', 'service_unavailable'],
 };

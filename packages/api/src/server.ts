@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   InvalidRequestError,
+  PayloadTooLargeError,
   type AIPhotoError,
   NotFoundError,
   createCoreServices,
@@ -17,6 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
 import { HTTP_STATUS, errorEnvelope, toAIPhotoError } from './errors.ts';
+import { registerEnhanceRoute } from './enhance-route.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { appRouter, type AppRouter } from './root.ts';
 import type { Context, RequestState } from './trpc.ts';
@@ -44,6 +46,8 @@ export interface AIPhotoServer {
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
+/** Room for multipart boundaries and the small text fields around the file. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
 /** Paths under /api that are documentation, not operations: no key is checked there. */
 const isDocsPath = (url: string) => url === '/api/openapi.json' || url === '/api/docs' || url.startsWith('/api/docs/');
@@ -120,6 +124,18 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
     // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
     if (authError && isApiPath(url) && !isDocsPath(url)) throw authError;
+    // Uploads are streamed to their parsers without Fastify's body limit (tRPC reads the
+    // whole FormData itself), so an oversized one is refused here from its Content-Length.
+    if (request.headers['content-type']?.startsWith('multipart/form-data')) {
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (!(declared <= config.limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES)) {
+        throw new PayloadTooLargeError(
+          Number.isNaN(declared)
+            ? 'Uploads must declare their Content-Length.'
+            : `The upload is larger than the ${config.limits.maxUploadBytes}-byte limit.`,
+        );
+      }
+    }
   });
 
   // trpc-to-openapi spreads the body into the input, so a JSON array or string would pass as
@@ -167,11 +183,14 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     return reply.status(404).send(errorEnvelope(error));
   });
 
-  const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => ({
+  const contextFor = (request: FastifyRequest, reply: FastifyReply): Context => ({
     services,
-    request: req.aiphoto!,
-    signal: disconnectSignal(req, res),
+    request: request.aiphoto!,
+    signal: disconnectSignal(request, reply),
   });
+  const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }) => contextFor(req, res);
+
+  await registerEnhanceRoute(app, { maxUploadBytes: config.limits.maxUploadBytes, createContext: contextFor });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

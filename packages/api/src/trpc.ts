@@ -53,5 +53,19 @@ const identified = t.middleware(({ ctx, next }) => {
   return next({ ctx: { caller: ctx.request.caller } });
 });
 
+/**
+ * The typed client sends uploads as FormData; the input schema describes a plain object
+ * (which is also what the REST route passes), so FormData is unpacked before validation.
+ */
+const formDataInput = t.middleware(({ getRawInput, next }) =>
+  next({
+    getRawInput: async () => {
+      const raw = await getRawInput();
+      return raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;
+    },
+  }),
+);
+
 export const publicProcedure = t.procedure.use(domainErrors);
 export const callerProcedure = publicProcedure.use(identified);
+export const uploadProcedure = callerProcedure.use(formDataInput);

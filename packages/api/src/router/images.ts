@@ -1,6 +1,6 @@
-import { generateInputSchema } from '@aiphoto/core';
+import { enhanceInputSchema, generateInputSchema, type EnhanceInput } from '@aiphoto/core';
 import { z } from 'zod';
-import { callerProcedure } from '../trpc.ts';
+import { callerProcedure, uploadProcedure } from '../trpc.ts';
 
 export const generateOutputSchema = z
   .object({
@@ -18,6 +18,29 @@ export const generateOutputSchema = z
     created_at: z.string().meta({ description: 'ISO 8601 time of generation.' }),
   })
   .meta({ id: 'GenerateResponse' });
+
+export const enhanceOutputSchema = z
+  .object({
+    success: z.literal(true),
+    url: z.url().meta({ description: 'Absolute URL of the enhanced image, served by this service.' }),
+    original_size: z.string().meta({ example: '512x512' }),
+    enhanced_size: z.string().meta({ example: '2048x2048' }),
+    id: z.string(),
+    scale: z.number().int(),
+    strength: z.number().int(),
+    format: z.string(),
+    model: z.string().meta({ description: 'The super-resolution model that ran, e.g. "esrgan-thick".' }),
+    usage: z.number().int(),
+    remaining: z.number().int(),
+  })
+  .meta({ id: 'EnhanceResponse' });
+
+/**
+ * The same schema, typed to also accept FormData: the typed client uploads FormData, which
+ * the `uploadProcedure` middleware unpacks into the plain object this schema validates. The
+ * cast is type-only, so trpc-to-openapi still documents the real multipart fields.
+ */
+const enhanceInput = enhanceInputSchema as unknown as z.ZodType<EnhanceInput, FormData | z.input<typeof enhanceInputSchema>>;
 
 export const imagesRouter = {
   generate: callerProcedure
@@ -51,6 +74,39 @@ export const imagesRouter = {
         height: image.height,
         provider: image.provider,
         created_at: image.createdAt,
+      };
+    }),
+  enhance: uploadProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/enhance',
+        tags: ['images'],
+        summary: 'Upscale a photo with AI super-resolution',
+        description:
+          'Upscales the uploaded photo ×2, ×3 or ×4 with an ESRGAN model that runs inside this service, blended over a Lanczos upscale by `strength`. Transparency is kept (upscaled classically), EXIF orientation applied, animated images use their first frame. Costs one unit of the daily quota, refunded if enhancing fails.',
+        contentTypes: ['multipart/form-data'],
+        protect: false,
+      },
+    })
+    .input(enhanceInput)
+    .output(enhanceOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      const image = await ctx.services.enhance.enhance(ctx.caller, input, ctx.signal);
+      ctx.request.quota.used = image.usage;
+      ctx.request.quota.remaining = image.remaining;
+      return {
+        success: true as const,
+        url: image.url,
+        original_size: image.originalSize,
+        enhanced_size: image.enhancedSize,
+        id: image.id,
+        scale: image.scale,
+        strength: image.strength,
+        format: image.format,
+        model: image.model,
+        usage: image.usage,
+        remaining: image.remaining,
       };
     }),
 };
