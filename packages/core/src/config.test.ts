@@ -17,7 +17,7 @@ describe('loadConfig', () => {
       blocklistFile: undefined,
       logLevel: 'info',
       limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 4096 * 4096 },
-      enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 256 },
+      enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 288 },
     });
   });
 

@@ -91,7 +91,7 @@ export const envSchema = z.object({
   AIPHOTO_ENHANCE_WORKERS: positiveInt(1),
   AIPHOTO_ENHANCE_THREADS: positiveInt(os.availableParallelism()),
   AIPHOTO_ENHANCE_QUEUE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }).default(4),
-  AIPHOTO_ENHANCE_TILE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(64, { error: 'expected at least 64' }).default(256),
+  AIPHOTO_ENHANCE_TILE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(64, { error: 'expected at least 64' }).default(288),
 });
 
 export interface Config {

@@ -1,6 +1,7 @@
 import { AccessService } from './access.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type SqliteDatabase } from './database.ts';
+import { TILE_OVERLAP } from './enhance/enhance-engine.ts';
 import { EnhancePool } from './enhance/enhance-pool.ts';
 import { EnhanceService } from './enhance/enhance-service.ts';
 import { ContentFilter } from './filter/content-filter.ts';
@@ -35,9 +36,6 @@ export interface CoreOptions {
   logger?: RouterLogger & PoolLogger;
 }
 
-/** Input pixels of context each tile gets from its neighbours; enough that stitching is invisible. */
-const ENHANCE_TILE_OVERLAP = 16;
-
 /** Keys alone, for the CLI: it must not need the renderer or the filter to manage keys. */
 export function openKeyService(config: Pick<Config, 'dataDir'>): { keys: KeyService; db: SqliteDatabase } {
   const db = openDatabase(config.dataDir);
@@ -71,7 +69,7 @@ export function createCoreServices(config: Config, options: CoreOptions): CoreSe
       runtime: config.enhance.runtime,
       threads: config.enhance.threads,
       maxTile: config.enhance.maxTile,
-      overlap: ENHANCE_TILE_OVERLAP,
+      overlap: TILE_OVERLAP,
     },
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { photoCrop } from '../testing/images.ts';
 import { EnhanceEngine, strengthWeight } from './enhance-engine.ts';
+import { resizeLanczos } from './image-io.ts';
 import { MODEL_SIZES, SCALES, packageDirectory, type ModelSize } from './esrgan-models.ts';
 
 const engines = new Map<string, EnhanceEngine>();
@@ -66,10 +67,7 @@ describe('strength', () => {
     const photo = await photoCrop(40, 32);
     const job = { ...photo, alpha: undefined, scale: 2 as const, format: 'png' as const };
     const model = rounded(await engine('slim').reconstruct({ ...photo, alpha: undefined }, 2));
-    const lanczos = await sharp(photo.rgb, { raw: { width: 40, height: 32, channels: 3 } })
-      .resize(80, 64, { kernel: 'lanczos3' })
-      .raw()
-      .toBuffer();
+    const lanczos = await resizeLanczos(photo.rgb, 3, 40, 32, 2);
     const distances: number[] = [];
     for (let strength = 1; strength <= 10; strength++) {
       const { bytes } = await engine('slim').enhance({ ...job, strength });

@@ -4,6 +4,9 @@ import type { RuntimeName } from './runtime-names.ts';
 import { createOnnxSession, createTfjsSession, type SuperResolutionSession } from './runtimes.ts';
 import { upscaleTiled } from './tiling.ts';
 
+/** Input pixels of context each tile gets from its neighbours; enough that stitching is invisible. */
+export const TILE_OVERLAP = 16;
+
 export interface EngineOptions {
   model: ModelSize;
   runtime: RuntimeName;

@@ -1,3 +1,4 @@
+import createPica from 'pica';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { InvalidImageError } from '../errors.ts';
 
@@ -108,10 +109,27 @@ export async function encodeImage(
   }
 }
 
-/** The classical baseline the strength blend starts from. */
-export async function resizeLanczos(pixels: Uint8Array, channels: 1 | 3, width: number, height: number, scale: number): Promise<Buffer> {
-  return sharp(pixels, { raw: { width, height, channels } })
-    .resize(width * scale, height * scale, { kernel: 'lanczos3', fit: 'fill' })
-    .raw()
-    .toBuffer();
+// sharp (libvips) enlarges with the same bicubic interpolator whatever kernel is asked for
+// (its `kernel` option only shapes reductions), so Lanczos-3 enlargement comes from pica.
+const pica = createPica({ features: ['js', 'wasm'] });
+
+/** The classical baseline the strength blend starts from: a true Lanczos-3 enlargement. */
+export async function resizeLanczos(pixels: Uint8Array, channels: 1 | 3, width: number, height: number, scale: number): Promise<Uint8Array> {
+  const rgba = new Uint8Array(width * height * 4).fill(255);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = pixels[i * channels + (channels === 1 ? 0 : c)]!;
+  }
+  const resized = await pica.resizeBuffer({
+    src: rgba,
+    width,
+    height,
+    toWidth: width * scale,
+    toHeight: height * scale,
+    filter: 'lanczos3',
+  });
+  const out = new Uint8Array(width * scale * height * scale * channels);
+  for (let i = 0; i < out.length / channels; i++) {
+    for (let c = 0; c < channels; c++) out[i * channels + c] = resized[i * 4 + c]!;
+  }
+  return out;
 }
