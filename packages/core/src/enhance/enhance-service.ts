@@ -7,6 +7,15 @@ import type { EnhancePool } from './enhance-pool.ts';
 import type { Scale } from './esrgan-models.ts';
 import { OUTPUT_FORMATS, decodeUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
 
+/** A whole number in [min, max]; every way of missing it gets the same message. */
+const wholeNumber = (message: string, min: number, max: number, defaultValue: number) =>
+  z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message })
+    .default(defaultValue);
+
 /**
  * The enhance request: multipart fields arrive as strings, typed callers may send numbers,
  * so numbers are coerced. The `image` field's errors map to `invalid_image`, the rest to
@@ -16,20 +25,10 @@ export const enhanceInputSchema = z.object({
   image: z
     .file({ error: (issue) => (issue.input === undefined ? 'image is required: send the photo as the "image" file field.' : 'image must be a file.') })
     .meta({ description: 'The photo: PNG, JPEG, WebP, AVIF, TIFF or GIF (first frame).' }),
-  strength: z.coerce
-    .number({ error: 'strength must be a whole number from 1 to 10.' })
-    .int({ error: 'strength must be a whole number from 1 to 10.' })
-    .min(1, { error: 'strength must be a whole number from 1 to 10.' })
-    .max(10, { error: 'strength must be a whole number from 1 to 10.' })
-    .default(5)
-    .meta({ description: "How much of the model's reconstructed detail is used over a Lanczos upscale: 10 is the model's full output, 1 almost classical." }),
-  scale: z.coerce
-    .number({ error: 'scale must be 2, 3 or 4.' })
-    .int({ error: 'scale must be 2, 3 or 4.' })
-    .min(2, { error: 'scale must be 2, 3 or 4.' })
-    .max(4, { error: 'scale must be 2, 3 or 4.' })
-    .default(4)
-    .meta({ description: 'Upscaling factor: 2, 3 or 4.' }),
+  strength: wholeNumber('strength must be a whole number from 1 to 10.', 1, 10, 5).meta({
+    description: "How much of the model's reconstructed detail is used over a Lanczos upscale: 10 is the model's full output, 1 almost classical.",
+  }),
+  scale: wholeNumber('scale must be 2, 3 or 4.', 2, 4, 4).meta({ description: 'Upscaling factor: 2, 3 or 4.' }),
   format: z
     .enum(OUTPUT_FORMATS, { error: `format must be one of: ${OUTPUT_FORMATS.join(', ')}.` })
     .default('png')
