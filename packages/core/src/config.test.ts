@@ -16,6 +16,9 @@ describe('loadConfig', () => {
       localProvider: true,
       blocklistFile: undefined,
       logLevel: 'info',
+      providers: {},
+      moderation: 'off',
+      timeouts: { attemptMs: 90_000, generationMs: 180_000, pollIntervalMs: 500 },
       limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 4096 * 4096 },
       enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 288 },
     });
@@ -46,6 +49,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ AIPHOTO_TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
+  it('enables exactly the providers whose key is set, with overridable base URLs', () => {
+    const config = loadConfig({
+      BFL_API_KEY: 'bfl-secret',
+      FAL_KEY: 'fal-secret',
+      FAL_BASE_URL: 'http://127.0.0.1:9999/fal/',
+      OPENAI_BASE_URL: 'http://ignored.example',
+    });
+    expect(config.providers).toEqual({
+      bfl: { apiKey: 'bfl-secret', baseUrl: 'https://api.bfl.ai/v1' },
+      fal: { apiKey: 'fal-secret', baseUrl: 'http://127.0.0.1:9999/fal' },
+    });
+  });
+
+  it('refuses remote moderation without an OpenAI key', () => {
+    expect(() => loadConfig({ AIPHOTO_MODERATION: 'openai' })).toThrow(/AIPHOTO_MODERATION: .*OPENAI_API_KEY/);
+    expect(loadConfig({ AIPHOTO_MODERATION: 'openai', OPENAI_API_KEY: 'sk-x' }).moderation).toBe('openai');
+  });
+
   it.each([
     ['PORT', 'http'],
     ['PORT', '70000'],
@@ -58,6 +79,9 @@ describe('loadConfig', () => {
     ['AIPHOTO_ENHANCE_RUNTIME', 'cuda'],
     ['AIPHOTO_MAX_UPLOAD_BYTES', '10MB'],
     ['AIPHOTO_ENHANCE_TILE', '8'],
+    ['BFL_BASE_URL', 'api.bfl.ai'],
+    ['AIPHOTO_MODERATION', 'strict'],
+    ['AIPHOTO_PROVIDER_TIMEOUT_MS', '0'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

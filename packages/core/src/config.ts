@@ -67,6 +67,9 @@ const absoluteHttpUrl = z
   .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
   .transform((value) => value.replace(/\/+$/, ''));
 
+const secret = z.string().trim().min(1).optional();
+const baseUrl = (defaultValue: string) => absoluteHttpUrl.default(defaultValue);
+
 export const envSchema = z.object({
   PORT: z.coerce
     .number({ error: 'expected a port number' })
@@ -91,8 +94,32 @@ export const envSchema = z.object({
   AIPHOTO_ENHANCE_WORKERS: positiveInt(1),
   AIPHOTO_ENHANCE_THREADS: positiveInt(os.availableParallelism()),
   AIPHOTO_ENHANCE_QUEUE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }).default(4),
+  OPENAI_API_KEY: secret,
+  OPENAI_BASE_URL: baseUrl('https://api.openai.com/v1'),
+  STABILITY_API_KEY: secret,
+  STABILITY_BASE_URL: baseUrl('https://api.stability.ai'),
+  BFL_API_KEY: secret,
+  BFL_BASE_URL: baseUrl('https://api.bfl.ai/v1'),
+  FAL_KEY: secret,
+  FAL_BASE_URL: baseUrl('https://queue.fal.run'),
+  REPLICATE_API_TOKEN: secret,
+  REPLICATE_BASE_URL: baseUrl('https://api.replicate.com/v1'),
+  TOGETHER_API_KEY: secret,
+  TOGETHER_BASE_URL: baseUrl('https://api.together.xyz/v1'),
+  AIPHOTO_MODERATION: z.enum(['off', 'openai'], { error: 'expected off or openai' }).default('off'),
+  AIPHOTO_PROVIDER_TIMEOUT_MS: positiveInt(90_000),
+  AIPHOTO_GENERATION_TIMEOUT_MS: positiveInt(180_000),
+  AIPHOTO_POLL_INTERVAL_MS: positiveInt(500),
   AIPHOTO_ENHANCE_TILE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(64, { error: 'expected at least 64' }).default(288),
 });
+
+export const PROVIDER_NAMES = ['openai', 'stability', 'bfl', 'fal', 'replicate', 'together'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export interface ProviderConfig {
+  apiKey: string;
+  baseUrl: string;
+}
 
 export interface Config {
   port: number;
@@ -107,6 +134,17 @@ export interface Config {
   blocklistFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['AIPHOTO_LOG_LEVEL'];
   limits: { maxUploadBytes: number; maxInputPixels: number; maxOutputPixels: number };
+  /** Only the providers whose key is set. */
+  providers: Partial<Record<ProviderName, ProviderConfig>>;
+  moderation: 'off' | 'openai';
+  timeouts: {
+    /** One provider attempt, polling and download included. */
+    attemptMs: number;
+    /** The whole fallback chain. */
+    generationMs: number;
+    /** First wait between polls of an async provider; grows with backoff. */
+    pollIntervalMs: number;
+  };
   enhance: {
     model: ModelSize;
     runtime: RuntimeName;
@@ -143,6 +181,21 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     );
   }
   const values = parsed.data;
+  const provider = (apiKey: string | undefined, url: string): ProviderConfig | undefined =>
+    apiKey === undefined ? undefined : { apiKey, baseUrl: url };
+  const providers: Config['providers'] = {};
+  const candidates: [ProviderName, ProviderConfig | undefined][] = [
+    ['openai', provider(values.OPENAI_API_KEY, values.OPENAI_BASE_URL)],
+    ['stability', provider(values.STABILITY_API_KEY, values.STABILITY_BASE_URL)],
+    ['bfl', provider(values.BFL_API_KEY, values.BFL_BASE_URL)],
+    ['fal', provider(values.FAL_KEY, values.FAL_BASE_URL)],
+    ['replicate', provider(values.REPLICATE_API_TOKEN, values.REPLICATE_BASE_URL)],
+    ['together', provider(values.TOGETHER_API_KEY, values.TOGETHER_BASE_URL)],
+  ];
+  for (const [name, settings] of candidates) if (settings) providers[name] = settings;
+  if (values.AIPHOTO_MODERATION === 'openai' && !providers.openai) {
+    throw new ConfigError(['AIPHOTO_MODERATION: "openai" needs OPENAI_API_KEY to be set']);
+  }
   return {
     port: values.PORT,
     host: values.HOST,
@@ -154,6 +207,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     localProvider: values.AIPHOTO_LOCAL_PROVIDER,
     blocklistFile: values.AIPHOTO_BLOCKLIST_FILE,
     logLevel: values.AIPHOTO_LOG_LEVEL,
+    providers,
+    moderation: values.AIPHOTO_MODERATION,
+    timeouts: {
+      attemptMs: values.AIPHOTO_PROVIDER_TIMEOUT_MS,
+      generationMs: values.AIPHOTO_GENERATION_TIMEOUT_MS,
+      pollIntervalMs: values.AIPHOTO_POLL_INTERVAL_MS,
+    },
     limits: {
       maxUploadBytes: values.AIPHOTO_MAX_UPLOAD_BYTES,
       maxInputPixels: values.AIPHOTO_MAX_INPUT_PIXELS,

@@ -14,6 +14,7 @@ import {
 } from './catalog.ts';
 import type { Caller } from './access.ts';
 import type { ContentFilter } from './filter/content-filter.ts';
+import type { PromptModeration } from './providers/openai/openai-moderation.ts';
 import type { ProviderRouter } from './providers/router.ts';
 import type { QuotaService } from './quota/quota-service.ts';
 import type { ImageExtension, ImageStorage } from './storage/image-storage.ts';
@@ -78,13 +79,16 @@ export interface GeneratedImageRecord {
 const EXTENSIONS: Record<string, ImageExtension> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
 /**
- * generate = content filter → reserve a unit → provider → store → commit. Any failure
+ * generate = content filter → remote moderation (if enabled) → reserve a unit → provider →
+ * store → commit. Any failure
  * after the reservation gives the unit back, so a caller never pays for an error.
  */
 export class ImageService {
   constructor(
     private readonly deps: {
       filter: ContentFilter;
+      /** Remote moderation, after the local filter, when the operator enabled it. */
+      moderation?: PromptModeration;
       quota: QuotaService;
       router: ProviderRouter;
       storage: ImageStorage;
@@ -95,6 +99,7 @@ export class ImageService {
 
   async generate(caller: Caller, input: GenerateInput, abortSignal?: AbortSignal): Promise<GeneratedImageRecord> {
     this.deps.filter.assertAllowed(input.prompt);
+    await this.deps.moderation?.check(input.prompt, abortSignal);
     const reservation = await this.deps.quota.reserve(caller.account);
     try {
       const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });

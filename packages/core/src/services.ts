@@ -8,7 +8,8 @@ import { ContentFilter } from './filter/content-filter.ts';
 import { ImageService } from './image-service.ts';
 import { KeyService } from './keys/key-service.ts';
 import { SqliteKeyStore } from './keys/sqlite-key-store.ts';
-import { buildProviderRouter } from './providers/registry.ts';
+import { OpenAIModeration } from './providers/openai/openai-moderation.ts';
+import { buildProviderRouter, providerSettings } from './providers/registry.ts';
 import type { RouterLogger } from './providers/router.ts';
 import type { PoolLogger } from './enhance/enhance-pool.ts';
 import { QuotaService, utcDay, type Clock } from './quota/quota-service.ts';
@@ -53,8 +54,10 @@ export function createCoreServices(config: Config, options: CoreOptions): CoreSe
   const storage = new LocalImageStorage(config.dataDir);
   const router = buildProviderRouter(config, options.logger ? { logger: options.logger } : {});
   const imageUrl = (fileName: string) => `${options.publicUrl()}/images/${fileName}`;
+  const moderationSettings = config.moderation === 'openai' ? providerSettings(config, 'openai') : undefined;
   const images = new ImageService({
     filter: ContentFilter.fromBlocklistFile(config.blocklistFile),
+    ...(moderationSettings ? { moderation: new OpenAIModeration(moderationSettings) } : {}),
     quota,
     router,
     storage,

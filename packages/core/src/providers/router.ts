@@ -15,17 +15,41 @@ export interface RouterLogger {
   warn(object: object, message: string): void;
 }
 
+export interface RouterOptions {
+  logger?: RouterLogger;
+  /** The whole chain's deadline. */
+  timeoutMs?: number;
+  /** Consecutive failures after which a provider is skipped… */
+  breakerThreshold?: number;
+  /** …for this long, before one request may try it again. */
+  breakerCooldownMs?: number;
+  clock?: () => number;
+}
+
+interface Breaker {
+  failures: number;
+  openUntil: number;
+}
+
 /**
- * Tries a model's candidates in order. A retryable failure moves to the next candidate;
- * the provider's moderation ends the attempt as `content_filtered`; anything else, or the
- * end of the list, is `generation_failed` with a message that names the model and nothing
- * of the provider's internals.
+ * Tries a model's candidates in order. The provider's own moderation ends the request as
+ * `content_filtered` (another provider would only be asked to draw the same thing). Any other
+ * failure moves to the next candidate; when none is left, or the deadline passes, the
+ * answer is `generation_failed`, naming the model and nothing of the providers' internals.
+ *
+ * A short-lived circuit breaker skips a provider after repeated failures, so a provider
+ * that is down costs one timeout per cooldown instead of one per request.
  */
 export class ProviderRouter {
+  private readonly breakers = new Map<string, Breaker>();
+  private readonly clock: () => number;
+
   constructor(
     private readonly candidates: ReadonlyMap<ModelId, readonly ImageProvider[]>,
-    private readonly logger?: RouterLogger,
-  ) {}
+    private readonly options: RouterOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+  }
 
   /** Which provider would serve each model now, first candidate first. */
   describe(): Record<ModelId, string[]> {
@@ -41,19 +65,31 @@ export class ProviderRouter {
         `No image provider is configured for model "${request.model}"; try another model or ask the operator to configure one.`,
       );
     }
+    const deadline = AbortSignal.timeout(this.options.timeoutMs ?? 180_000);
+    const abortSignal = AbortSignal.any([deadline, ...(request.abortSignal ? [request.abortSignal] : [])]);
     for (const provider of providers) {
-      request.abortSignal?.throwIfAborted();
+      if (this.isOpen(provider.id)) continue;
       try {
-        const result = await provider.generate(request);
+        const result = await provider.generate({ ...request, abortSignal });
+        this.breakers.delete(provider.id);
         return { ...result, provider: provider.id };
       } catch (error) {
-        if (request.abortSignal?.aborted) throw error;
+        if (request.abortSignal?.aborted) throw request.abortSignal.reason;
+        if (deadline.aborted) break;
         const failure =
           error instanceof ProviderError
             ? error
-            : new ProviderError({ provider: provider.id, kind: 'fatal', message: String(error), cause: error });
-        this.logger?.warn(
-          { provider: provider.id, model: request.model, kind: failure.kind, statusCode: failure.statusCode, err: failure.message },
+            : new ProviderError({ provider: provider.id, kind: 'retryable', message: String(error), cause: error });
+        this.options.logger?.warn(
+          {
+            provider: provider.id,
+            model: request.model,
+            kind: failure.kind,
+            statusCode: failure.statusCode,
+            url: failure.url,
+            err: failure.message,
+            responseBody: failure.responseBody,
+          },
           'image provider failed',
         );
         if (failure.kind === 'moderation') {
@@ -62,11 +98,29 @@ export class ProviderRouter {
             { cause: failure },
           );
         }
-        if (failure.kind === 'fatal') break;
+        this.recordFailure(provider.id);
       }
     }
     throw new GenerationFailedError(
-      `Model "${request.model}" could not generate the image; retry, or try a different model.`,
+      deadline.aborted
+        ? `Model "${request.model}" took too long to generate the image; retry, or try a different model.`
+        : `Model "${request.model}" could not generate the image; retry, or try a different model.`,
     );
+  }
+
+  private isOpen(providerId: string): boolean {
+    const breaker = this.breakers.get(providerId);
+    return breaker !== undefined && breaker.openUntil > this.clock();
+  }
+
+  private recordFailure(providerId: string): void {
+    const breaker = this.breakers.get(providerId) ?? { failures: 0, openUntil: 0 };
+    breaker.failures++;
+    if (breaker.failures >= (this.options.breakerThreshold ?? 3)) {
+      breaker.openUntil = this.clock() + (this.options.breakerCooldownMs ?? 30_000);
+      // Half-open afterwards: one more failure reopens it at once.
+      breaker.failures = (this.options.breakerThreshold ?? 3) - 1;
+    }
+    this.breakers.set(providerId, breaker);
   }
 }

@@ -1,0 +1,62 @@
+import type { Ratio } from '../../catalog.ts';
+import {
+  backoff,
+  downloadImage,
+  mayCarryCredentials,
+  pause,
+  requestJson,
+  startAttempt,
+  type ProviderSettings,
+} from '../http.ts';
+import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
+import { styledPrompt } from '../styles.ts';
+import { BFL_MODERATED, BFL_PENDING, bflResultSchema, bflSubmitSchema } from './bfl-api.ts';
+
+/** FLUX 1.1 [pro] takes width and height in multiples of 32 from 256 to 1440. */
+export const BFL_SIZES: Record<Ratio, { width: number; height: number }> = {
+  '1:1': { width: 1024, height: 1024 },
+  '16:9': { width: 1344, height: 768 },
+  '9:16': { width: 768, height: 1344 },
+};
+
+/**
+ * Black Forest Labs: submit to /flux-pro-1.1 with `x-key`, poll the returned `polling_url`
+ * until Ready, then download `result.sample` at once (it expires within minutes).
+ */
+export class BflImageProvider implements ImageProvider {
+  readonly id = 'bfl';
+  readonly models = ['flux-pro'] as const;
+
+  constructor(private readonly settings: ProviderSettings) {}
+
+  async generate(request: ImageGenerationRequest): Promise<ImageGenerationResult> {
+    const context = startAttempt(this.id, this.settings, request.abortSignal);
+    const auth = { 'x-key': this.settings.apiKey };
+    const submitted = await requestJson(
+      context,
+      `${this.settings.baseUrl}/flux-pro-1.1`,
+      { headers: auth, body: { prompt: styledPrompt(request.prompt, request.style), ...BFL_SIZES[request.ratio], output_format: 'png' } },
+      bflSubmitSchema,
+    );
+    // The polling URL may be on a regional host (api.us1.bfl.ai); the key goes only to BFL's own hosts.
+    if (!mayCarryCredentials(submitted.polling_url, this.settings.baseUrl)) {
+      throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'returned a polling URL outside its API' });
+    }
+    for (const wait of backoff(this.settings.pollIntervalMs)) {
+      const poll = await requestJson(context, submitted.polling_url, { headers: auth }, bflResultSchema);
+      if (poll.status === 'Ready') {
+        if (!poll.result) throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'Ready without a sample' });
+        // The sample is a signed CDN link: downloaded without the key.
+        return { image: await downloadImage(context, poll.result.sample), warnings: [] };
+      }
+      if (BFL_MODERATED.has(poll.status)) {
+        throw new ProviderError({ provider: this.id, kind: 'moderation', message: poll.status });
+      }
+      if (!BFL_PENDING.has(poll.status)) {
+        throw new ProviderError({ provider: this.id, kind: 'retryable', message: `status ${poll.status}` });
+      }
+      await pause(context, wait);
+    }
+    throw new Error('unreachable');
+  }
+}

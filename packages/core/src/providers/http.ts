@@ -1,0 +1,220 @@
+import sharp, { type Metadata } from 'sharp';
+import type { z } from 'zod';
+import { ProviderError, isRetryableStatus, type GeneratedImage, type ProviderFailureKind } from './image-provider.ts';
+
+/**
+ * The HTTP plumbing every adapter shares: one attempt deadline, error classification, JSON
+ * parsing against the few fields we use, and image download and verification.
+ */
+export interface AttemptContext {
+  provider: string;
+  /** The caller's signal: aborted when the client disconnects or the overall deadline passes. */
+  abortSignal: AbortSignal | undefined;
+  /** This attempt's own deadline (submit, polling and download together). */
+  deadline: AbortSignal;
+  fetch: typeof fetch;
+}
+
+export interface ProviderSettings {
+  apiKey: string;
+  baseUrl: string;
+  attemptTimeoutMs: number;
+  pollIntervalMs: number;
+  fetch?: typeof fetch;
+}
+
+export function startAttempt(provider: string, settings: ProviderSettings, abortSignal: AbortSignal | undefined): AttemptContext {
+  return {
+    provider,
+    abortSignal,
+    deadline: AbortSignal.timeout(settings.attemptTimeoutMs),
+    fetch: settings.fetch ?? globalThis.fetch,
+  };
+}
+
+const BODY_EXCERPT = 500;
+
+/** A URL without its query string, so signed URLs never reach a log. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** Rethrows the caller's abort as is; turns our own deadline into a retryable failure. */
+function failOnAbort(context: AttemptContext, url: string, cause: unknown): never {
+  if (context.abortSignal?.aborted) throw context.abortSignal.reason;
+  if (context.deadline.aborted) {
+    throw new ProviderError({ provider: context.provider, kind: 'retryable', message: 'timed out', url: redactUrl(url), cause });
+  }
+  throw new ProviderError({ provider: context.provider, kind: 'retryable', message: `network error: ${String(cause)}`, url: redactUrl(url), cause });
+}
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * Sends one request. A non-2xx answer becomes a ProviderError: `moderation` when the
+ * adapter's predicate says so, `retryable` for 408/409/429/5xx, `fatal` otherwise.
+ */
+export async function send(
+  context: AttemptContext,
+  url: string,
+  request: HttpRequest,
+  isModeration: (status: number, body: string) => boolean = () => false,
+): Promise<Response> {
+  const signal = AbortSignal.any([context.deadline, ...(context.abortSignal ? [context.abortSignal] : [])]);
+  let response: Response;
+  try {
+    response = await context.fetch(url, {
+      method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
+      headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal,
+      // A request that carries credentials must not follow a redirect to another host
+      // (fetch keeps custom headers such as x-key across redirects); downloads, which
+      // carry none, may.
+      redirect: request.headers ? 'error' : 'follow',
+    });
+  } catch (error) {
+    failOnAbort(context, url, error);
+  }
+  if (response.ok) return response;
+  const text = await response.text().catch(() => '');
+  const kind: ProviderFailureKind = isModeration(response.status, text)
+    ? 'moderation'
+    : isRetryableStatus(response.status)
+      ? 'retryable'
+      : 'fatal';
+  throw new ProviderError({
+    provider: context.provider,
+    kind,
+    message: `HTTP ${response.status}`,
+    statusCode: response.status,
+    url: redactUrl(url),
+    responseBody: text.slice(0, BODY_EXCERPT),
+  });
+}
+
+/** Reads a 2xx body as JSON and keeps only the fields `schema` names. Garbage is retryable. */
+export async function readJson<T>(context: AttemptContext, response: Response, schema: z.ZodType<T>): Promise<T> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    failOnAbort(context, response.url, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProviderError({
+      provider: context.provider,
+      kind: 'retryable',
+      message: 'returned a body that is not JSON',
+      url: redactUrl(response.url),
+      responseBody: text.slice(0, BODY_EXCERPT),
+    });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ProviderError({
+      provider: context.provider,
+      kind: 'retryable',
+      message: `returned an unexpected response: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      url: redactUrl(response.url),
+      responseBody: text.slice(0, BODY_EXCERPT),
+    });
+  }
+  return parsed.data;
+}
+
+export async function requestJson<T>(
+  context: AttemptContext,
+  url: string,
+  request: HttpRequest,
+  schema: z.ZodType<T>,
+  isModeration?: (status: number, body: string) => boolean,
+): Promise<T> {
+  return readJson(context, await send(context, url, request, isModeration), schema);
+}
+
+const MEDIA_TYPES: Record<string, GeneratedImage['mediaType']> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+/** Sniffs and decodes the header: only a real PNG, JPEG or WebP with dimensions is accepted. */
+export async function verifyImage(context: Pick<AttemptContext, 'provider'>, bytes: Uint8Array): Promise<GeneratedImage> {
+  let metadata: Metadata | undefined;
+  try {
+    metadata = await sharp(bytes).metadata();
+  } catch {
+    metadata = undefined;
+  }
+  const mediaType = metadata?.format ? MEDIA_TYPES[metadata.format] : undefined;
+  if (!metadata || !mediaType || !metadata.width || !metadata.height) {
+    throw new ProviderError({ provider: context.provider, kind: 'retryable', message: 'returned data that is not a PNG, JPEG or WebP image' });
+  }
+  return { bytes, mediaType, width: metadata.width, height: metadata.height };
+}
+
+export function decodeBase64Image(context: Pick<AttemptContext, 'provider'>, base64: string): Promise<GeneratedImage> {
+  return verifyImage(context, Buffer.from(base64, 'base64'));
+}
+
+/**
+ * Downloads a result from the provider's CDN at once (such URLs expire within minutes to
+ * hours). No credentials: the URL is a signed link on a host that must never see our key.
+ */
+export async function downloadImage(context: AttemptContext, url: string): Promise<GeneratedImage> {
+  const response = await send(context, url, { method: 'GET' });
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    failOnAbort(context, url, error);
+  }
+  return verifyImage(context, bytes);
+}
+
+/**
+ * Whether a URL the provider handed back (a polling URL) may receive our credentials: only
+ * when it is on the configured API's own site (same host, or a sibling under the same
+ * parent domain such as api.us1.bfl.ai for api.bfl.ai), and never over plain HTTP to a
+ * public host.
+ */
+export function mayCarryCredentials(url: string, baseUrl: string): boolean {
+  const target = new URL(url);
+  const base = new URL(baseUrl);
+  if (target.protocol !== base.protocol) return false;
+  if (target.host === base.host) return true;
+  const parent = (host: string) => host.split('.').slice(-2).join('.');
+  const isName = (host: string) => /[a-z]/i.test(host) && host.split('.').length >= 2 && !host.includes(':');
+  return isName(target.hostname) && isName(base.hostname) && parent(target.hostname) === parent(base.hostname);
+}
+
+/** Waits, unless the attempt is cancelled or times out first. */
+export async function pause(context: AttemptContext, milliseconds: number): Promise<void> {
+  const signal = AbortSignal.any([context.deadline, ...(context.abortSignal ? [context.abortSignal] : [])]);
+  await new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, milliseconds);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  }).catch((error: unknown) => failOnAbort(context, 'about:polling', error));
+}
+
+/** Poll intervals: start small, grow by half each time, cap at five seconds. */
+export function* backoff(initialMs: number): Generator<number> {
+  let wait = initialMs;
+  for (;;) {
+    yield wait;
+    wait = Math.min(Math.round(wait * 1.5), 5_000);
+  }
+}

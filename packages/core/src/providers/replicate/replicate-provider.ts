@@ -1,0 +1,66 @@
+import type { ModelId } from '../../catalog.ts';
+import {
+  backoff,
+  downloadImage,
+  mayCarryCredentials,
+  pause,
+  requestJson,
+  startAttempt,
+  type ProviderSettings,
+} from '../http.ts';
+import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
+import { styledPrompt } from '../styles.ts';
+import { isReplicateModerationError, replicatePredictionSchema } from './replicate-api.ts';
+
+export const REPLICATE_MODELS: Partial<Record<ModelId, string>> = {
+  'flux-pro': 'black-forest-labs/flux-1.1-pro',
+  'flux-schnell': 'black-forest-labs/flux-schnell',
+};
+
+/** Replicate's longest synchronous wait; beyond it the prediction is polled. */
+const MAX_PREFER_WAIT_SECONDS = 60;
+
+/**
+ * Replicate official models: create the prediction with `Prefer: wait` (often done in one
+ * round trip), otherwise poll `urls.get`; download the output file without the token.
+ */
+export class ReplicateImageProvider implements ImageProvider {
+  readonly id = 'replicate';
+  readonly models = ['flux-pro', 'flux-schnell'] as const;
+
+  constructor(private readonly settings: ProviderSettings) {}
+
+  async generate(request: ImageGenerationRequest): Promise<ImageGenerationResult> {
+    const context = startAttempt(this.id, this.settings, request.abortSignal);
+    const auth = { authorization: `Bearer ${this.settings.apiKey}` };
+    const waitSeconds = Math.max(1, Math.min(MAX_PREFER_WAIT_SECONDS, Math.floor(this.settings.attemptTimeoutMs / 1000) - 1));
+    let prediction = await requestJson(
+      context,
+      `${this.settings.baseUrl}/models/${REPLICATE_MODELS[request.model]}/predictions`,
+      {
+        headers: { ...auth, prefer: `wait=${waitSeconds}` },
+        body: { input: { prompt: styledPrompt(request.prompt, request.style), aspect_ratio: request.ratio, output_format: 'png' } },
+      },
+      replicatePredictionSchema,
+    );
+    if (!mayCarryCredentials(prediction.urls.get, this.settings.baseUrl)) {
+      throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'returned a prediction URL outside its API' });
+    }
+    const polls = backoff(this.settings.pollIntervalMs);
+    while (prediction.status === 'starting' || prediction.status === 'processing') {
+      await pause(context, polls.next().value!);
+      prediction = await requestJson(context, prediction.urls.get, { headers: auth }, replicatePredictionSchema);
+    }
+    if (prediction.status !== 'succeeded') {
+      const kind = prediction.status === 'failed' && isReplicateModerationError(prediction.error) ? 'moderation' : 'retryable';
+      throw new ProviderError({ provider: this.id, kind, message: `prediction ${prediction.status}` });
+    }
+    const output = Array.isArray(prediction.output) ? prediction.output[0] : prediction.output;
+    if (!output) throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'succeeded without output' });
+    return {
+      image: await downloadImage(context, output),
+      // Replicate's FLUX models take an aspect ratio, not pixel sizes.
+      warnings: [{ setting: 'size', details: `Replicate picks the pixel size for aspect ratio ${request.ratio}.` }],
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ContentFilteredError, GenerationFailedError } from '../errors.ts';
+import { ProviderError, type ImageProvider } from './image-provider.ts';
+import { ProviderRouter } from './router.ts';
+
+type Outcome = 'ok' | 'retryable' | 'fatal' | 'moderation' | 'hang';
+
+function provider(id: string, outcomes: Outcome[]) {
+  const calls: number[] = [];
+  const instance: ImageProvider & { calls: number[] } = {
+    id,
+    models: ['flux-pro'],
+    calls,
+    async generate(request) {
+      const outcome = outcomes[Math.min(calls.length, outcomes.length - 1)]!;
+      calls.push(Date.now());
+      if (outcome === 'ok') return { image: { bytes: new Uint8Array([1]), mediaType: 'image/png', width: 1, height: 1 }, warnings: [] };
+      if (outcome === 'hang') {
+        return new Promise((_, reject) => request.abortSignal?.addEventListener('abort', () => reject(request.abortSignal!.reason)));
+      }
+      throw new ProviderError({ provider: id, kind: outcome, message: `${outcome} failure`, statusCode: 500 });
+    },
+  };
+  return instance;
+}
+
+const request = { model: 'flux-pro' as const, prompt: 'a fox', style: 'Photorealistic' as const, ratio: '1:1' as const };
+const router = (providers: ImageProvider[], options = {}) => new ProviderRouter(new Map([['flux-pro', providers]]), options);
+
+describe('ProviderRouter', () => {
+  it('returns the first candidate that succeeds, naming it', async () => {
+    const first = provider('first', ['retryable']);
+    const second = provider('second', ['ok']);
+    expect((await router([first, second]).generate(request)).provider).toBe('second');
+    expect([first.calls.length, second.calls.length]).toEqual([1, 1]);
+  });
+
+  it('moves on after a non-retryable failure too (another provider may accept the request)', async () => {
+    const second = provider('second', ['ok']);
+    expect((await router([provider('first', ['fatal']), second]).generate(request)).provider).toBe('second');
+  });
+
+  it('stops at moderation with content_filtered', async () => {
+    const second = provider('second', ['ok']);
+    await expect(router([provider('first', ['moderation']), second]).generate(request)).rejects.toBeInstanceOf(ContentFilteredError);
+    expect(second.calls).toHaveLength(0);
+  });
+
+  it('answers generation_failed naming the model, and nothing of the providers, when all fail', async () => {
+    const error = await router([provider('first', ['retryable']), provider('second', ['fatal'])]).generate(request).catch((e) => e);
+    expect(error).toBeInstanceOf(GenerationFailedError);
+    expect(error.message).toContain('"flux-pro"');
+    expect(error.message).not.toMatch(/first|second|500|failure/);
+  });
+
+  it('answers generation_failed when the overall deadline passes', async () => {
+    const error = await router([provider('slow', ['hang'])], { timeoutMs: 50 }).generate(request).catch((e) => e);
+    expect(error).toBeInstanceOf(GenerationFailedError);
+    expect(error.message).toContain('too long');
+  });
+
+  it("rethrows the caller's abort as is, so the request is not reported as a provider failure", async () => {
+    const controller = new AbortController();
+    const pending = router([provider('slow', ['hang']), provider('never', ['ok'])]).generate({ ...request, abortSignal: controller.signal });
+    controller.abort(new Error('client went away'));
+    await expect(pending).rejects.toThrow('client went away');
+  });
+
+  it('skips a provider that keeps failing, then tries it again after the cooldown', async () => {
+    let now = 1_000_000;
+    const flaky = provider('flaky', ['retryable']);
+    const steady = provider('steady', ['ok']);
+    const chain = router([flaky, steady], { breakerThreshold: 3, breakerCooldownMs: 30_000, clock: () => now });
+    for (let i = 0; i < 3; i++) await chain.generate(request);
+    expect(flaky.calls).toHaveLength(3);
+    await chain.generate(request);
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(3);
+    now += 30_001;
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(4);
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(4);
+  });
+
+  it('closes the breaker again once the provider succeeds', async () => {
+    let now = 0;
+    const recovering = provider('recovering', ['retryable', 'retryable', 'ok', 'retryable', 'retryable', 'ok']);
+    const chain = router([recovering, provider('backup', ['ok'])], { breakerThreshold: 3, clock: () => now });
+    for (let i = 0; i < 6; i++) await chain.generate(request);
+    expect(recovering.calls).toHaveLength(6);
+  });
+});

@@ -1,0 +1,39 @@
+import { expect } from 'vitest';
+import { fixture } from '../../testing/fake-provider-server.ts';
+import { TEST_API_KEY, describeProviderContract } from '../../testing/provider-contract.ts';
+import { StabilityImageProvider } from './stability-provider.ts';
+
+const ROUTE = 'POST /api/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image';
+const image = (pngBase64: string, reason = 'SUCCESS') =>
+  fixture(import.meta.url, 'stability-image.json', { PNG_BASE64: pngBase64, FINISH_REASON: reason });
+const error = (name: string, message: string) => fixture(import.meta.url, 'stability-error.json', { NAME: name, MESSAGE: message });
+
+describeProviderContract({
+  name: 'stability',
+  model: 'stable-diffusion-xl-1024-v1-0',
+  size: { width: 1344, height: 768 },
+  create: (settings) => new StabilityImageProvider(settings),
+  scenarios: {
+    happy: ({ server, pngBase64 }) => server.route(ROUTE, { json: image(pngBase64) }),
+    // SDXL v1 answers 200 with a blurred artifact and finishReason CONTENT_FILTERED.
+    moderation: ({ server, pngBase64 }) => server.route(ROUTE, { json: image(pngBase64, 'CONTENT_FILTERED') }),
+    failure: ({ server }, status) =>
+      server.route(ROUTE, { status, json: status === 429 ? error('rate_limit_exceeded', 'You have exceeded the rate limit.') : error('internal_error', 'An unexpected server error occurred.') }),
+    hang: ({ server }) => server.route(ROUTE, { hang: true }),
+    malformed: ({ server }) => server.route(ROUTE, { body: 'upstream connect error or disconnect/reset before headers' }),
+    notImage: ({ server }) => server.route(ROUTE, { json: image(Buffer.from('not an image at all').toString('base64')) }),
+  },
+  assertRequests: (server) => {
+    const [call] = server.calls(ROUTE);
+    expect(call!.headers.authorization).toBe(`Bearer ${TEST_API_KEY}`);
+    expect(call!.headers.accept).toBe('application/json');
+    expect(call!.body).toEqual({
+      text_prompts: [{ text: expect.stringMatching(/^a lighthouse at dusk, watercolor painting/), weight: 1 }],
+      width: 1344,
+      height: 768,
+      samples: 1,
+      cfg_scale: 7,
+      steps: 30,
+    });
+  },
+});

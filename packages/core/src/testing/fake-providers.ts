@@ -1,0 +1,68 @@
+import type { FakeProviderServer, FakeReply } from './fake-provider-server.ts';
+import { fixture } from './fake-provider-server.ts';
+
+const fixtureOf = (provider: string) => new URL(`../providers/${provider}/${provider}-provider.test.ts`, import.meta.url).href;
+
+/**
+ * Routes answering like all six providers at once, for service-level tests: each under
+ * `<fake>/<name>`, which is what the service's *_BASE_URL variables point at.
+ */
+export function installProviders(server: FakeProviderServer, png: Buffer): void {
+  const base = (name: string) => `${server.url}/${name}`;
+  const pngBase64 = png.toString('base64');
+  const imageUrl = `${server.url}/cdn/result.png?sig=signed`;
+  server.route('GET /cdn/result.png', { body: png, headers: { 'content-type': 'image/png' } });
+
+  server.route('POST /openai/images/generations', { json: fixture(fixtureOf('openai'), 'openai-image.json', { PNG_BASE64: pngBase64 }) });
+  server.route('POST /openai/moderations', { json: fixture(fixtureOf('openai'), 'openai-moderation.json', { FLAGGED: 'false' }) });
+  server.route('POST /stability/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image', {
+    json: fixture(fixtureOf('stability'), 'stability-image.json', { PNG_BASE64: pngBase64, FINISH_REASON: 'SUCCESS' }),
+  });
+  server.route('POST /bfl/flux-pro-1.1', { json: fixture(fixtureOf('bfl'), 'bfl-submit.json', { BASE: base('bfl') }) });
+  server.route('GET /bfl/get_result', {
+    json: fixture(fixtureOf('bfl'), 'bfl-result.json', { STATUS: 'Ready', RESULT: JSON.stringify({ sample: imageUrl }) }),
+  });
+  for (const model of ['fal-ai/flux-pro/v1.1', 'fal-ai/flux/schnell']) {
+    server.route(`POST /fal/${model}`, { json: fixture(fixtureOf('fal'), 'fal-submit.json', { BASE: base('fal') }) });
+  }
+  const falRequest = '/fal/fal-ai/flux-pro/requests/764cabcf-b745-4b3e-ae38-1200304cf45b';
+  server.route(`GET ${falRequest}/status`, { json: fixture(fixtureOf('fal'), 'fal-status.json', { BASE: base('fal'), STATUS: 'COMPLETED' }) });
+  server.route(`GET ${falRequest}`, { json: fixture(fixtureOf('fal'), 'fal-result.json', { IMAGE_URL: imageUrl, NSFW: 'false' }) });
+  const prediction: FakeReply = {
+    status: 201,
+    json: fixture(fixtureOf('replicate'), 'replicate-prediction.json', {
+      BASE: base('replicate'),
+      STATUS: 'succeeded',
+      OUTPUT: JSON.stringify(imageUrl),
+      ERROR: 'null',
+    }),
+  };
+  for (const model of ['flux-1.1-pro', 'flux-schnell']) server.route(`POST /replicate/models/black-forest-labs/${model}/predictions`, prediction);
+  server.route('POST /together/images/generations', { json: fixture(fixtureOf('together'), 'together-image.json', { PNG_BASE64: pngBase64 }) });
+}
+
+/** The environment that points every provider at the fake. */
+export function providerEnvironment(server: FakeProviderServer, names = ['openai', 'stability', 'bfl', 'fal', 'replicate', 'together']) {
+  const keys: Record<string, string> = {
+    openai: 'OPENAI',
+    stability: 'STABILITY',
+    bfl: 'BFL',
+    fal: 'FAL',
+    replicate: 'REPLICATE',
+    together: 'TOGETHER',
+  };
+  const secrets: Record<string, string> = {
+    openai: 'OPENAI_API_KEY',
+    stability: 'STABILITY_API_KEY',
+    bfl: 'BFL_API_KEY',
+    fal: 'FAL_KEY',
+    replicate: 'REPLICATE_API_TOKEN',
+    together: 'TOGETHER_API_KEY',
+  };
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    env[secrets[name]!] = `${name}-test-key`;
+    env[`${keys[name]}_BASE_URL`] = `${server.url}/${name}`;
+  }
+  return env;
+}
