@@ -70,6 +70,8 @@ export interface GeneratedImageRecord {
   width: number;
   height: number;
   provider: string;
+  /** Settings the provider could not honour exactly (e.g. a pixel size it picks itself). */
+  warnings: string[];
   createdAt: string;
   /** Units the caller used today, including this one. */
   usage: number;
@@ -115,6 +117,7 @@ export class ImageService {
         width: result.image.width,
         height: result.image.height,
         provider: result.provider,
+        warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),
         createdAt: (this.deps.clock?.() ?? new Date()).toISOString(),
         usage: reservation.used,
         remaining: reservation.remaining,

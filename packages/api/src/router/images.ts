@@ -15,6 +15,7 @@ export const generateOutputSchema = z
     width: z.number().int(),
     height: z.number().int(),
     provider: z.string().meta({ description: 'Which backend drew the image; "local" is the offline placeholder renderer.' }),
+    warnings: z.array(z.string()).optional().meta({ description: 'Settings the provider could not honour exactly; absent when there are none.' }),
     created_at: z.string().meta({ description: 'ISO 8601 time of generation.' }),
   })
   .meta({ id: 'GenerateResponse' });
@@ -73,6 +74,7 @@ export const imagesRouter = {
         width: image.width,
         height: image.height,
         provider: image.provider,
+        ...(image.warnings.length > 0 ? { warnings: image.warnings } : {}),
         created_at: image.createdAt,
       };
     }),

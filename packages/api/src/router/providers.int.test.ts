@@ -58,7 +58,10 @@ describe('generate through real provider adapters (fake providers on loopback)',
     fake.route('POST /bfl/flux-pro-1.1', { status: 500, json: { detail: 'Internal Server Error' } });
     expect(await (await t.generate({ prompt: 'a fox', model: 'flux-pro' })).json()).toMatchObject({ provider: 'fal' });
     fake.route('POST /fal/fal-ai/flux-pro/v1.1', { status: 429, json: { detail: 'Too many requests' } });
-    expect(await (await t.generate({ prompt: 'a fox', model: 'flux-pro' })).json()).toMatchObject({ provider: 'replicate' });
+    expect(await (await t.generate({ prompt: 'a fox', model: 'flux-pro', ratio: '9:16' })).json()).toMatchObject({
+      provider: 'replicate',
+      warnings: ['size: Replicate picks the pixel size for aspect ratio 9:16.'],
+    });
   });
 
   it('answers generation_failed and gives the unit back when every candidate fails', async () => {

@@ -1,5 +1,6 @@
-import { expect } from 'vitest';
-import { fixture } from '../../testing/fake-provider-server.ts';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { FakeProviderServer, fixture } from '../../testing/fake-provider-server.ts';
 import { TEST_API_KEY, describeProviderContract } from '../../testing/provider-contract.ts';
 import { StabilityImageProvider } from './stability-provider.ts';
 
@@ -36,4 +37,23 @@ describeProviderContract({
       steps: 30,
     });
   },
+});
+
+describe('stability style presets', () => {
+  it("sends Stability's own preset where a style has one, and the suffix either way", async () => {
+    const server = await FakeProviderServer.start();
+    try {
+      const png = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#000' } }).png().toBuffer();
+      server.route(ROUTE, { json: image(png.toString('base64')) });
+      const provider = new StabilityImageProvider({ apiKey: TEST_API_KEY, baseUrl: `${server.url}/api`, attemptTimeoutMs: 2000, pollIntervalMs: 5 });
+      await provider.generate({ model: 'stable-diffusion-xl-1024-v1-0', prompt: 'a fox', style: 'Anime', ratio: '1:1' });
+      await provider.generate({ model: 'stable-diffusion-xl-1024-v1-0', prompt: 'a fox', style: 'Oil Painting', ratio: '9:16' });
+      const [anime, oil] = server.calls(ROUTE);
+      expect(anime!.body).toMatchObject({ style_preset: 'anime', width: 1024, height: 1024, text_prompts: [{ text: 'a fox, anime style, cel shading, vibrant colours' }] });
+      expect(oil!.body.style_preset).toBeUndefined();
+      expect(oil!.body).toMatchObject({ width: 768, height: 1344 });
+    } finally {
+      await server.close();
+    }
+  });
 });
