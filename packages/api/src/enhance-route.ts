@@ -31,7 +31,7 @@ export async function registerEnhanceRoute(
             throw new InvalidRequestError(`Unexpected file field "${part.fieldname}"; send the photo as "image".`);
           }
           const bytes = await part.toBuffer();
-          fields.image = new File([bytes], part.filename || 'upload', { type: part.mimetype });
+          fields.image = new File([new Uint8Array(bytes)], part.filename || 'upload', { type: part.mimetype });
         } else if (FIELDS.has(part.fieldname)) {
           fields[part.fieldname] = part.value;
         }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
@@ -46,6 +47,8 @@ export interface AIPhotoServer {
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
+/** Where `pnpm build` puts the web app in this repository. */
+const DEFAULT_WEB_DIR = path.resolve(import.meta.dirname, '../../../apps/web/dist');
 /** Room for multipart boundaries and the small text fields around the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
@@ -177,7 +180,31 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     return reply.status(status).send(errorEnvelope(domain));
   });
 
+  const webDir = config.webDir ?? DEFAULT_WEB_DIR;
+  const hasWebApp = fs.existsSync(path.join(webDir, 'index.html'));
+  if (hasWebApp) {
+    await app.register(fastifyStatic, {
+      root: webDir,
+      prefix: '/',
+      index: ['index.html'],
+      // Vite names every asset by its content hash, so those never change; the page itself
+      // must be revalidated to pick up a new build.
+      setHeaders: (res, filePath) => {
+        res.header('cache-control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+
   app.setNotFoundHandler(async (request, reply) => {
+    const url = pathOf(request.url);
+    // The web app routes on the client: any other page URL gets index.html, but the API,
+    // tRPC, images, health and missing files (a stale hashed asset) keep their JSON 404.
+    const looksLikeFile = /\.[a-z0-9]+$/i.test(url);
+    const isPage =
+      request.method === 'GET' && !looksLikeFile && !isApiPath(url) && !isTrpcPath(url) && !url.startsWith('/images/') && url !== '/healthz';
+    if (hasWebApp && isPage && request.headers.accept?.includes('text/html')) {
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', webDir);
+    }
     const error = new NotFoundError(`No such path: ${request.method} ${pathOf(request.url)}; see /api/docs for the API.`);
     request.restError = error;
     return reply.status(404).send(errorEnvelope(error));

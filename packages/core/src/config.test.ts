@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       localProvider: true,
       blocklistFile: undefined,
+      webDir: undefined,
       logLevel: 'info',
       providers: {},
       moderation: 'off',

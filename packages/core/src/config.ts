@@ -85,6 +85,7 @@ export const envSchema = z.object({
   AIPHOTO_TRUST_PROXY: trustProxy,
   AIPHOTO_LOCAL_PROVIDER: flag('on'),
   AIPHOTO_BLOCKLIST_FILE: z.string().min(1).optional(),
+  AIPHOTO_WEB_DIR: z.string().min(1).optional(),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
   AIPHOTO_MAX_INPUT_PIXELS: positiveInt(2048 * 2048),
@@ -132,6 +133,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   localProvider: boolean;
   blocklistFile: string | undefined;
+  /** The built web app to serve at `/`; unset means the server's own default location. */
+  webDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['AIPHOTO_LOG_LEVEL'];
   limits: { maxUploadBytes: number; maxInputPixels: number; maxOutputPixels: number };
   /** Only the providers whose key is set. */
@@ -206,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     trustProxy: values.AIPHOTO_TRUST_PROXY,
     localProvider: values.AIPHOTO_LOCAL_PROVIDER,
     blocklistFile: values.AIPHOTO_BLOCKLIST_FILE,
+    webDir: values.AIPHOTO_WEB_DIR && path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_WEB_DIR),
     logLevel: values.AIPHOTO_LOG_LEVEL,
     providers,
     moderation: values.AIPHOTO_MODERATION,

@@ -1,4 +1,4 @@
-import { MODELS, RATIOS, RATIO_SIZES, STYLES } from '@aiphoto/core';
+import { MAX_PROMPT_CHARACTERS, MODELS, RATIOS, RATIO_SIZES, STYLES } from '@aiphoto/core';
 import { z } from 'zod';
 import { callerProcedure } from '../trpc.ts';
 
@@ -15,6 +15,14 @@ export const modelsOutputSchema = z
     ),
     styles: z.array(z.string()),
     ratios: z.array(z.object({ id: z.string(), width: z.number().int(), height: z.number().int() })),
+    limits: z
+      .object({
+        max_prompt_characters: z.number().int(),
+        max_upload_bytes: z.number().int(),
+        max_input_pixels: z.number().int(),
+        max_output_pixels: z.number().int(),
+      })
+      .meta({ description: 'Limits a client can check before sending a request.' }),
   })
   .meta({ id: 'ModelsResponse' });
 
@@ -41,6 +49,12 @@ export const catalogRouter = {
         })),
         styles: [...STYLES],
         ratios: RATIOS.map((id) => ({ id, ...RATIO_SIZES[id] })),
+        limits: {
+          max_prompt_characters: MAX_PROMPT_CHARACTERS,
+          max_upload_bytes: ctx.services.config.limits.maxUploadBytes,
+          max_input_pixels: ctx.services.config.limits.maxInputPixels,
+          max_output_pixels: ctx.services.config.limits.maxOutputPixels,
+        },
       };
     }),
 };

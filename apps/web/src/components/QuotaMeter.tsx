@@ -1,0 +1,56 @@
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { formatCountdown } from '../lib/countdown.ts';
+import { useTRPC } from '../lib/trpc.ts';
+
+export interface QuotaStatus {
+  usage_today: number;
+  limit_today: number;
+  remaining: number;
+  reset_at: string;
+  plan: 'free' | 'pro';
+}
+
+/** Re-renders every second so the countdown stays live. */
+export function useNow(intervalMs = 1000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+export function QuotaMeterView({ status, now }: { status: QuotaStatus | undefined; now: Date }) {
+  if (!status) return <div className="meter" aria-busy="true">Loading quota…</div>;
+  const reset = new Date(status.reset_at);
+  return (
+    <section className="meter" aria-label="Today's quota">
+      <div className="meter-row">
+        <span className={`plan plan-${status.plan}`}>{status.plan === 'pro' ? 'Pro' : 'Free'}</span>
+        <span>
+          <strong data-testid="usage">{status.usage_today}</strong> / <span data-testid="limit">{status.limit_today}</span> used today
+        </span>
+      </div>
+      <meter min={0} max={status.limit_today} value={status.usage_today} aria-label="Used today" />
+      <div className="meter-row small">
+        <span data-testid="remaining">{status.remaining} left</span>
+        <span title={`Resets at ${reset.toLocaleString()}`}>
+          Resets in <span data-testid="countdown">{formatCountdown(reset, now)}</span>
+        </span>
+      </div>
+    </section>
+  );
+}
+
+export function QuotaMeter() {
+  const trpc = useTRPC();
+  const status = useQuery({ ...trpc.status.queryOptions(), refetchInterval: 60_000 });
+  const now = useNow();
+  const reset = status.data ? new Date(status.data.reset_at) : undefined;
+  // Past the reset, fetch the fresh day's quota.
+  useEffect(() => {
+    if (reset && now >= reset) void status.refetch();
+  }, [now.getTime() >= (reset?.getTime() ?? Infinity)]);
+  return <QuotaMeterView status={status.data} now={now} />;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { describeFailure, failureFrom } from './errors.ts';
+
+const CODES = [
+  'invalid_prompt', 'invalid_model', 'invalid_style', 'invalid_ratio', 'invalid_image', 'invalid_request', 'unauthorized',
+  'not_found', 'payload_too_large', 'unsupported_media_type', 'content_filtered', 'rate_limited', 'generation_failed',
+  'server_error', 'service_unavailable', 'network',
+];
+
+describe('error sentences', () => {
+  it('gives every code its own plain sentence', () => {
+    const sentences = CODES.map((code) => describeFailure({ code, message: 'The server explains why.' }));
+    expect(new Set(sentences).size).toBe(CODES.length);
+    for (const sentence of sentences) expect(sentence).toMatch(/^[A-Z].*\.$/);
+  });
+
+  it("says when the quota resets, in the reader's local time", () => {
+    const resetAt = '2026-05-10T00:00:00Z';
+    const local = new Date(resetAt).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+    expect(describeFailure({ code: 'rate_limited', message: '' }, { resetAt, locale: 'en-GB' })).toContain(`resets at ${local} your time`);
+  });
+
+  it('reads the code a tRPC error carries', () => {
+    const error = Object.assign(new Error('Daily limit reached'), { data: { error: 'rate_limited' } });
+    expect(failureFrom(error)).toEqual({ code: 'rate_limited', message: 'Daily limit reached' });
+    expect(failureFrom(new TypeError('Failed to fetch')).code).toBe('network');
+  });
+});

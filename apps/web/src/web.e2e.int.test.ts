@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../../../packages/api/src/testing/browser.ts';
+import { startTestServer, type TestServer } from '../../../packages/api/src/testing/harness.ts';
+
+const screenshots = path.resolve(import.meta.dirname, '../test-output');
+
+/**
+ * The built page (apps/web/dist, served by the real server on port 0) in Debian's Chromium:
+ * what a person does, and what they see.
+ */
+describe('the web page in Chromium', () => {
+  let t: TestServer;
+  let browser: BrowserContext;
+  let page: Page;
+  const requested: string[] = [];
+  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  const usage = () => page.getByTestId('usage').textContent();
+
+  beforeAll(async () => {
+    expect(fs.existsSync(path.resolve(import.meta.dirname, '../dist/index.html')), 'run `pnpm build` first').toBe(true);
+    fs.mkdirSync(screenshots, { recursive: true });
+    t = await startTestServer();
+    browser = await launchBrowser();
+    browser.on('request', (request) => requested.push(request.url()));
+    page = await browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function generate(prompt: string) {
+    await page.getByLabel('Prompt').fill(prompt);
+    await page.getByRole('button', { name: 'Generate' }).click();
+  }
+
+  it('loads with a title, a favicon and an empty quota meter', async () => {
+    await page.goto(t.baseUrl);
+    expect(await page.title()).toBe('AIPhoto — generate and enhance images');
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
+    await expect.poll(usage).toBe('0');
+    expect(await page.getByTestId('limit').textContent()).toBe('5');
+    await expect.poll(() => page.locator('#model option').count()).toBe(4);
+    expect(await page.locator('#model option').first().textContent()).toContain('(offline placeholder)');
+  });
+
+  it('generates: the image loads at its real ratio and the meter goes from 0 to 1', async () => {
+    await page.getByLabel('Aspect ratio').selectOption('16:9');
+    await generate('A serene mountain lake at golden hour');
+    const image = page.getByTestId('generated-image');
+    await image.waitFor();
+    await expect
+      .poll(() => image.evaluate((img: HTMLImageElement) => (img.complete ? [img.naturalWidth, img.naturalHeight] : [])))
+      .toEqual([1344, 768]);
+    await expect.poll(usage).toBe('1');
+    expect(await page.getByTestId('remaining').textContent()).toBe('4 left');
+    expect(await page.locator('.gallery li').count()).toBe(1);
+    await shot('1-generated');
+  });
+
+  it('enforces the 400-character limit as you type', async () => {
+    await page.getByLabel('Prompt').fill('x'.repeat(450));
+    expect((await page.getByLabel('Prompt').inputValue()).length).toBe(400);
+    expect(await page.locator('#prompt-count').textContent()).toBe('400 / 400');
+  });
+
+  it('is usable from the keyboard, with a visible focus ring', async () => {
+    await page.getByLabel('Prompt').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('model');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+  });
+
+  it('says when the quota resets once the free images are used up', async () => {
+    for (let i = 2; i <= 5; i++) {
+      await generate(`picture number ${i}`);
+      await expect.poll(usage).toBe(String(i));
+    }
+    await generate('one too many');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/used all of today's images\. Your quota resets at \d\d:\d\d/);
+    await shot('2-rate-limited');
+  });
+
+  it('switches to the pro plan with an API key', async () => {
+    const { stdout } = await t.cli('keys', 'create', '--name', 'browser');
+    await page.getByRole('textbox', { name: 'API key', exact: true }).fill(stdout.trim());
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => page.locator('.plan').textContent()).toBe('Pro');
+    await expect.poll(() => page.getByTestId('limit').textContent()).toBe('1000');
+    await generate('now on the pro plan');
+    await expect.poll(usage).toBe('1');
+    await shot('3-pro-plan');
+  });
+
+  it('enhances an uploaded photo and shows both sizes', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-e2e-')), 'photo.png');
+    const astronaut = path.resolve(import.meta.dirname, '../../../bench/photos/astronaut.png');
+    await sharp(astronaut).extract({ left: 150, top: 40, width: 64, height: 48 }).png().toFile(file);
+    await page.setInputFiles('#enhance-file', file);
+    await page.getByRole('button', { name: 'Enhance', exact: true }).click();
+    const sizes = page.getByTestId('enhance-sizes');
+    await sizes.waitFor({ timeout: 60_000 });
+    expect(await sizes.textContent()).toBe('64x48 → 256x192');
+    await expect.poll(usage).toBe('2');
+    await shot('4-enhanced');
+  });
+
+  it('shows a past result large, then deletes it from the gallery', async () => {
+    await page.locator('.gallery .thumb').first().click();
+    const viewer = page.locator('dialog.viewer');
+    await viewer.waitFor();
+    expect(await viewer.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
+    await viewer.getByRole('button', { name: 'Close' }).click();
+    await viewer.waitFor({ state: 'detached' });
+    const before = await page.locator('.gallery li').count();
+    await page.getByRole('button', { name: /^Delete/ }).first().click();
+    expect(await page.locator('.gallery li').count()).toBe(before - 1);
+  });
+
+  it('fits a 375 px wide phone', async () => {
+    const phone = await browser.newPage();
+    await phone.setViewportSize({ width: 375, height: 812 });
+    await phone.goto(t.baseUrl);
+    await phone.getByLabel('Prompt').fill('a phone-sized lighthouse');
+    await phone.getByRole('button', { name: 'Generate' }).click();
+    await phone.getByTestId('generated-image').waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot('5-phone', phone);
+    await phone.close();
+  });
+
+  it('loaded nothing from outside this server', () => {
+    const foreign = requested.filter((url) => !url.startsWith(t.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    expect(foreign).toEqual([]);
+  });
+});

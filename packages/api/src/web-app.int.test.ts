@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from './testing/harness.ts';
+
+function builtApp() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-web-'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>AIPhoto</title><div id="root"></div>');
+  fs.writeFileSync(path.join(dir, 'assets', 'index-Ab12Cd34.js'), 'console.log(1)');
+  return dir;
+}
+
+describe('serving the web app', () => {
+  it('serves the page at / and, for any other page URL, falls back to it without swallowing the API', async () => {
+    await using t = await startTestServer({ env: { AIPHOTO_WEB_DIR: builtApp() } });
+    const home = await t.fetch('/', { headers: { accept: 'text/html' } });
+    expect([home.status, home.headers.get('cache-control')]).toEqual([200, 'no-cache']);
+    expect(await home.text()).toContain('<div id="root">');
+    const deep = await t.fetch('/gallery/123', { headers: { accept: 'text/html' } });
+    expect([deep.status, deep.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+
+    const asset = await t.fetch('/assets/index-Ab12Cd34.js');
+    expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+
+    for (const pathname of ['/api/nope', '/trpc/nope', '/images/AAAAAAAAAAAAAAAAAAAAAAAA.png', '/assets/missing.js']) {
+      const response = await t.fetch(pathname, { headers: { accept: 'text/html' } });
+      expect(response.status, pathname).toBe(404);
+      expect(response.headers.get('content-type'), pathname).toMatch(/^application\/json/);
+    }
+  });
+});
