@@ -43,7 +43,7 @@ export async function runCli(
       throw new UsageError(`unknown command "${positionals.join(' ')}"`);
     }
     const config = loadConfig(env, { cwd });
-    const { keys, db } = openKeyService(config);
+    const { keys, close } = await openKeyService(config);
     try {
       switch (command) {
         case 'create': {
@@ -79,7 +79,7 @@ export async function runCli(
         }
       }
     } finally {
-      db.close();
+      await close();
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

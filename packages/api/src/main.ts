@@ -15,8 +15,8 @@ async function main() {
   }
   const server = await buildServer(config);
   const stop = async (signal: string) => {
-    server.app.log.info({ signal }, 'shutting down');
-    await server.close();
+    server.app.log.info({ signal }, 'received signal');
+    await server.shutdown();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

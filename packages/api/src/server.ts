@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
+  IMAGE_FORMATS,
   InvalidRequestError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
+  etagOf,
+  parseRange,
   type AIPhotoError,
   NotFoundError,
   createCoreServices,
@@ -20,6 +24,7 @@ import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
 import { HTTP_STATUS, errorEnvelope, toAIPhotoError } from './errors.ts';
 import { registerEnhanceRoute } from './enhance-route.ts';
+import { createMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { appRouter, type AppRouter } from './root.ts';
 import type { Context, RequestState } from './trpc.ts';
@@ -44,6 +49,8 @@ export interface AIPhotoServer {
   /** Starts listening; returns the public base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** SIGTERM: stop accepting, let in-flight requests finish until the deadline, then cancel them. */
+  shutdown(deadlineMs?: number): Promise<void>;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -69,10 +76,15 @@ function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, strin
   };
 }
 
-/** Aborted when the client goes away before the response is written, so work can stop and refund. */
-function disconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+/**
+ * Aborted when the client goes away before the response is written (or a shutdown runs out
+ * of time), so work can stop and refund. Live controllers are kept in `inFlight`.
+ */
+function requestSignal(request: FastifyRequest, reply: FastifyReply, inFlight: Set<AbortController>): AbortSignal {
   const controller = new AbortController();
+  inFlight.add(controller);
   reply.raw.on('close', () => {
+    inFlight.delete(controller);
     if (!reply.raw.writableFinished) controller.abort(new Error(`client closed request ${request.id}`));
   });
   return controller.signal;
@@ -80,6 +92,8 @@ function disconnectSignal(request: FastifyRequest, reply: FastifyReply): AbortSi
 
 export async function buildServer(config: Config, options: ServerOptions = {}): Promise<AIPhotoServer> {
   const clock = options.clock ?? (() => new Date());
+  const inFlight = new Set<AbortController>();
+  let shuttingDown = false;
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
 
   const app = Fastify({
@@ -105,11 +119,17 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     },
   });
 
-  const services = createCoreServices(config, {
+  let metrics: ReturnType<typeof createMetrics> | undefined;
+  const services = await createCoreServices(config, {
     publicUrl: () => publicUrl,
     clock,
     logger: app.log,
+    observer: {
+      generation: (event) => metrics?.observer.generation(event),
+      providerAttempt: (event) => metrics?.observer.providerAttempt(event),
+    },
   });
+  metrics = createMetrics({ enhanceQueueDepth: () => services.enhancePool.depth });
   app.addHook('onClose', async () => services.close());
 
   app.addHook('onRequest', async (request) => {
@@ -120,10 +140,23 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     try {
       caller = await services.access.identify(request.headers.authorization, request.ip);
     } catch (error) {
-      authError = toAIPhotoError(error);
+      const domain = toAIPhotoError(error);
+      // A store outage is not the caller's fault: the docs still load, everything else is 503.
+      if (domain.code === 'service_unavailable') {
+        if (isDocsPath(url)) return;
+        throw domain;
+      }
+      authError = domain;
       caller = services.access.anonymous(request.ip);
     }
-    request.aiphoto = { caller, authError, quota: await services.quota.snapshot(caller.account) };
+    let quota;
+    try {
+      quota = await services.quota.snapshot(caller.account);
+    } catch (error) {
+      if (isDocsPath(url)) return;
+      throw error;
+    }
+    request.aiphoto = { caller, authError, quota };
     // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
     // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
     if (authError && isApiPath(url) && !isDocsPath(url)) throw authError;
@@ -154,11 +187,15 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Request-Id', request.id);
+    // While shutting down, close each keep-alive connection after its response, so the
+    // server can finish closing instead of waiting for clients to hang up.
+    if (shuttingDown) reply.header('Connection', 'close');
     const state = request.aiphoto;
     if (!state) return payload;
     const now = clock();
     reply.headers(rateLimitHeaders(state.quota, now));
     const domain = reply.statusCode >= 400 && request.restError !== undefined ? toAIPhotoError(request.restError) : undefined;
+    if (reply.statusCode === 429) metrics.quotaRejected(state.caller.plan);
     if (reply.statusCode === 429 || reply.statusCode === 503) {
       const retryAfter =
         domain?.retryAfterSeconds ??
@@ -172,10 +209,20 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     return payload;
   });
 
+  app.addHook('onResponse', async (request, reply) => {
+    // trpc-to-openapi serves every REST procedure from one wildcard route; label them by path,
+    // which is bounded because only real procedures answer anything but 404 there.
+    const matched = request.routeOptions.url ?? 'unmatched';
+    // (The plugin strips "/api" from the URL it hands on, hence the prefix.)
+    const route = matched === '/api/*' && reply.statusCode !== 404 ? `/api${pathOf(request.url)}` : matched;
+    metrics.request(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
   app.setErrorHandler(async (error, request, reply) => {
     const domain = toAIPhotoError(error);
     const status = HTTP_STATUS[domain.code];
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500 && domain.code !== 'service_unavailable') request.log.error({ err: error }, 'request failed');
+    if (domain.retryAfterSeconds !== undefined) reply.header('Retry-After', String(domain.retryAfterSeconds));
     request.restError = domain;
     return reply.status(status).send(errorEnvelope(domain));
   });
@@ -213,7 +260,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   const contextFor = (request: FastifyRequest, reply: FastifyReply): Context => ({
     services,
     request: request.aiphoto!,
-    signal: disconnectSignal(request, reply),
+    signal: requestSignal(request, reply, inFlight),
   });
   const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }) => contextFor(req, res);
 
@@ -251,20 +298,43 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  app.get('/readyz', async (_request, reply) => {
+    const checks = await services.readiness();
+    const ready = checks.store && checks.storage && !shuttingDown;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', ...checks, shutting_down: shuttingDown });
+  });
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
   app.get<{ Params: { file: string } }>('/images/:file', async (request, reply) => {
     const name = parseImageFileName(request.params.file);
-    const object = name && (await services.storage.open(name.id, name.ext));
-    if (!object) throw new NotFoundError('No such image; it may have expired.');
+    const stat = name && (await services.storage.stat(name.id, name.ext));
+    if (!name || !stat) throw new NotFoundError('No such image; it may have expired.');
+    const etag = etagOf(name.id);
+    if (config.s3?.publicMode === 'presign' && services.storage.presignedUrl) {
+      return reply.header('Cache-Control', 'no-store').redirect(await services.storage.presignedUrl(name.id, name.ext), 302);
+    }
     reply
       .header('Cache-Control', 'public, max-age=31536000, immutable')
-      .header('ETag', object.etag)
-      .header('Last-Modified', object.lastModified.toUTCString())
-      .type(object.contentType);
-    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(object.etag)) {
-      object.body.destroy();
-      return reply.status(304).send();
+      .header('ETag', etag)
+      .header('Last-Modified', stat.lastModified.toUTCString())
+      .header('Accept-Ranges', 'bytes')
+      .type(IMAGE_FORMATS[name.ext]);
+    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.status(304).send();
+    const range = parseRange(request.headers.range, stat.size);
+    if (range === 'unsatisfiable') {
+      return reply.status(416).header('Content-Range', `bytes */${stat.size}`).send();
     }
-    return reply.header('Content-Length', object.size).send(object.body);
+    if (range) {
+      return reply
+        .status(206)
+        .header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`)
+        .header('Content-Length', range.end - range.start + 1)
+        .send(await services.storage.read(name.id, name.ext, range));
+    }
+    return reply.header('Content-Length', stat.size).send(await services.storage.read(name.id, name.ext));
   });
 
   return {
@@ -282,9 +352,36 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
           app.log.info({ model, providers }, `model ${model} is served by ${providers.join(' → ') || 'nothing'}`);
         }
       }
-      app.log.info({ publicUrl }, `AIPhoto listening at ${publicUrl}`);
+      app.log.info(
+        { publicUrl, store: config.redisUrl ? 'redis' : 'sqlite', storage: config.s3 ? `s3:${config.s3.bucket}` : 'local' },
+        `AIPhoto listening at ${publicUrl}`,
+      );
+      services.retention.start();
       return publicUrl;
     },
     close: () => app.close(),
+    async shutdown(deadlineMs = config.shutdownTimeoutMs) {
+      shuttingDown = true;
+      app.log.info({ deadlineMs, inFlight: inFlight.size }, 'shutting down: finishing in-flight requests');
+      // Stop accepting; requests already running go on (Fastify answers new ones on open
+      // connections with 503).
+      const closing = app.close();
+      const drained = async (withinMs: number) => {
+        const until = Date.now() + withinMs;
+        while (inFlight.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      await drained(deadlineMs);
+      app.server.closeIdleConnections();
+      if (inFlight.size > 0) {
+        app.log.warn({ inFlight: inFlight.size }, 'shutdown deadline passed: cancelling and refunding what is still running');
+        // Cancelled work stops, refunds its unit, and answers 503 so the client retries elsewhere.
+        for (const controller of inFlight) {
+          controller.abort(new ServiceUnavailableError('The server is restarting; retry the request.', { retryAfterSeconds: 5 }));
+        }
+        await drained(5_000);
+        app.server.closeIdleConnections();
+      }
+      await closing;
+    },
   };
 }

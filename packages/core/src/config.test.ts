@@ -17,6 +17,10 @@ describe('loadConfig', () => {
       blocklistFile: undefined,
       webDir: undefined,
       logLevel: 'info',
+      redisUrl: undefined,
+      s3: undefined,
+      imageTtlDays: 30,
+      shutdownTimeoutMs: 25_000,
       providers: {},
       moderation: 'off',
       timeouts: { attemptMs: 90_000, generationMs: 180_000, pollIntervalMs: 500 },
@@ -83,6 +87,9 @@ describe('loadConfig', () => {
     ['BFL_BASE_URL', 'api.bfl.ai'],
     ['AIPHOTO_MODERATION', 'strict'],
     ['AIPHOTO_PROVIDER_TIMEOUT_MS', '0'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['AIPHOTO_S3_PUBLIC_MODE', 'public'],
+    ['AIPHOTO_IMAGE_TTL_DAYS', '-1'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

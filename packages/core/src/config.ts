@@ -86,6 +86,17 @@ export const envSchema = z.object({
   AIPHOTO_LOCAL_PROVIDER: flag('on'),
   AIPHOTO_BLOCKLIST_FILE: z.string().min(1).optional(),
   AIPHOTO_WEB_DIR: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+  AIPHOTO_S3_BUCKET: z.string().min(1).optional(),
+  AIPHOTO_S3_PREFIX: z.string().default('images/'),
+  AIPHOTO_S3_PUBLIC_MODE: z.enum(['proxy', 'presign'], { error: 'expected proxy or presign' }).default('proxy'),
+  AWS_ENDPOINT_URL: absoluteHttpUrl.optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: secret,
+  AWS_SECRET_ACCESS_KEY: secret,
+  AWS_SESSION_TOKEN: secret,
+  AIPHOTO_IMAGE_TTL_DAYS: z.coerce.number({ error: 'expected a number of days' }).min(0, { error: 'expected 0 (keep for ever) or more' }).default(30),
+  AIPHOTO_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
   AIPHOTO_MAX_INPUT_PIXELS: positiveInt(2048 * 2048),
@@ -122,6 +133,15 @@ export interface ProviderConfig {
   baseUrl: string;
 }
 
+export interface S3Config {
+  bucket: string;
+  prefix: string;
+  publicMode: 'proxy' | 'presign';
+  endpoint: string | undefined;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -137,6 +157,14 @@ export interface Config {
   webDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['AIPHOTO_LOG_LEVEL'];
   limits: { maxUploadBytes: number; maxInputPixels: number; maxOutputPixels: number };
+  /** Set: quota counts and keys live in Redis, shared by every instance. */
+  redisUrl: string | undefined;
+  /** Set: images live in this S3-compatible bucket instead of the data directory. */
+  s3: S3Config | undefined;
+  /** Images older than this are removed; 0 keeps them for ever. */
+  imageTtlDays: number;
+  /** How long SIGTERM waits for in-flight requests before cancelling (and refunding) them. */
+  shutdownTimeoutMs: number;
   /** Only the providers whose key is set. */
   providers: Partial<Record<ProviderName, ProviderConfig>>;
   moderation: 'off' | 'openai';
@@ -211,6 +239,26 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     blocklistFile: values.AIPHOTO_BLOCKLIST_FILE,
     webDir: values.AIPHOTO_WEB_DIR && path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_WEB_DIR),
     logLevel: values.AIPHOTO_LOG_LEVEL,
+    redisUrl: values.REDIS_URL,
+    s3: values.AIPHOTO_S3_BUCKET
+      ? {
+          bucket: values.AIPHOTO_S3_BUCKET,
+          prefix: values.AIPHOTO_S3_PREFIX,
+          publicMode: values.AIPHOTO_S3_PUBLIC_MODE,
+          endpoint: values.AWS_ENDPOINT_URL,
+          region: values.AWS_REGION,
+          credentials:
+            values.AWS_ACCESS_KEY_ID && values.AWS_SECRET_ACCESS_KEY
+              ? {
+                  accessKeyId: values.AWS_ACCESS_KEY_ID,
+                  secretAccessKey: values.AWS_SECRET_ACCESS_KEY,
+                  ...(values.AWS_SESSION_TOKEN ? { sessionToken: values.AWS_SESSION_TOKEN } : {}),
+                }
+              : undefined,
+        }
+      : undefined,
+    imageTtlDays: values.AIPHOTO_IMAGE_TTL_DAYS,
+    shutdownTimeoutMs: values.AIPHOTO_SHUTDOWN_TIMEOUT_MS,
     providers,
     moderation: values.AIPHOTO_MODERATION,
     timeouts: {

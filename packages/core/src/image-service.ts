@@ -13,6 +13,7 @@ import {
   type Style,
 } from './catalog.ts';
 import type { Caller } from './access.ts';
+import { ContentFilteredError, GenerationFailedError } from './errors.ts';
 import type { ContentFilter } from './filter/content-filter.ts';
 import type { PromptModeration } from './providers/openai/openai-moderation.ts';
 import type { ProviderRouter } from './providers/router.ts';
@@ -61,6 +62,13 @@ export const generateInputSchema = z.object({
 
 export type GenerateInput = z.output<typeof generateInputSchema>;
 
+/** Hooks for metrics; core knows nothing of how they are exported. */
+export interface GenerationObserver {
+  generation(event: { model: string; provider: string; outcome: 'success' | 'content_filtered' | 'failed'; seconds: number }): void;
+  /** One provider attempt inside the fallback chain. */
+  providerAttempt(event: { provider: string; outcome: 'success' | 'moderation' | 'retryable' | 'fatal'; seconds: number }): void;
+}
+
 export interface GeneratedImageRecord {
   id: string;
   url: string;
@@ -91,6 +99,7 @@ export class ImageService {
       filter: ContentFilter;
       /** Remote moderation, after the local filter, when the operator enabled it. */
       moderation?: PromptModeration;
+      observer?: GenerationObserver;
       quota: QuotaService;
       router: ProviderRouter;
       storage: ImageStorage;
@@ -103,8 +112,12 @@ export class ImageService {
     this.deps.filter.assertAllowed(input.prompt);
     await this.deps.moderation?.check(input.prompt, abortSignal);
     const reservation = await this.deps.quota.reserve(caller.account);
+    const started = performance.now();
+    const observe = (provider: string, outcome: 'success' | 'content_filtered' | 'failed') =>
+      this.deps.observer?.generation({ model: input.model, provider, outcome, seconds: (performance.now() - started) / 1000 });
     try {
       const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });
+      observe(result.provider, 'success');
       const stored = await this.deps.storage.save(result.image.bytes, EXTENSIONS[result.image.mediaType] ?? 'png');
       abortSignal?.throwIfAborted();
       reservation.commit();
@@ -124,6 +137,8 @@ export class ImageService {
       };
     } catch (error) {
       await reservation.refund();
+      if (!(error instanceof ContentFilteredError || error instanceof GenerationFailedError)) throw error;
+      observe('none', error instanceof ContentFilteredError ? 'content_filtered' : 'failed');
       throw error;
     }
   }

@@ -13,3 +13,5 @@ export { parseImageFileName, type ImageStorage } from './storage/image-storage.t
 export { enhanceInputSchema, type EnhanceInput, type EnhancedImageRecord } from './enhance/enhance-service.ts';
 export { OUTPUT_FORMATS, type OutputFormat } from './enhance/image-io.ts';
 export { MODEL_SIZES, type ModelSize } from './enhance/esrgan-models.ts';
+export type { GenerationObserver } from './image-service.ts';
+export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';

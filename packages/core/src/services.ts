@@ -1,21 +1,28 @@
+import type { Redis } from 'ioredis';
 import { AccessService } from './access.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type SqliteDatabase } from './database.ts';
 import { TILE_OVERLAP } from './enhance/enhance-engine.ts';
-import { EnhancePool } from './enhance/enhance-pool.ts';
+import { EnhancePool, type PoolLogger } from './enhance/enhance-pool.ts';
 import { EnhanceService } from './enhance/enhance-service.ts';
 import { ContentFilter } from './filter/content-filter.ts';
-import { ImageService } from './image-service.ts';
+import { ImageService, type GenerationObserver } from './image-service.ts';
 import { KeyService } from './keys/key-service.ts';
+import type { KeyStore } from './keys/key-store.ts';
+import { RedisKeyStore } from './keys/redis-key-store.ts';
 import { SqliteKeyStore } from './keys/sqlite-key-store.ts';
 import { OpenAIModeration } from './providers/openai/openai-moderation.ts';
 import { buildProviderRouter, providerSettings } from './providers/registry.ts';
-import type { RouterLogger } from './providers/router.ts';
-import type { PoolLogger } from './enhance/enhance-pool.ts';
+import type { ProviderRouter, RouterLogger } from './providers/router.ts';
 import { QuotaService, utcDay, type Clock } from './quota/quota-service.ts';
+import type { QuotaStore } from './quota/quota-store.ts';
+import { RedisQuotaStore } from './quota/redis-quota-store.ts';
 import { SqliteQuotaStore } from './quota/sqlite-quota-store.ts';
+import { connectRedis, isRedisReady, type RedisLogger } from './redis.ts';
+import { RetentionSweeper } from './storage/retention.ts';
 import type { ImageStorage } from './storage/image-storage.ts';
 import { LocalImageStorage } from './storage/local-image-storage.ts';
+import { S3ImageStorage } from './storage/s3-image-storage.ts';
 
 export interface CoreServices {
   config: Config;
@@ -25,39 +32,98 @@ export interface CoreServices {
   images: ImageService;
   enhance: EnhanceService;
   enhancePool: EnhancePool;
-  router: ReturnType<typeof buildProviderRouter>;
+  router: ProviderRouter;
   storage: ImageStorage;
+  retention: RetentionSweeper;
+  /** Whether the quota/key store and the image storage answer now (for /readyz). */
+  readiness(): Promise<{ store: boolean; storage: boolean }>;
   close(): Promise<void>;
 }
+
+export type CoreLogger = RouterLogger & PoolLogger & RedisLogger;
 
 export interface CoreOptions {
   /** Where image URLs point; resolved late because the bound port may not be known yet. */
   publicUrl: () => string;
   clock?: Clock;
-  logger?: RouterLogger & PoolLogger;
+  logger?: CoreLogger;
+  observer?: GenerationObserver;
 }
 
-/** Keys alone, for the CLI: it must not need the renderer or the filter to manage keys. */
-export function openKeyService(config: Pick<Config, 'dataDir'>): { keys: KeyService; db: SqliteDatabase } {
-  const db = openDatabase(config.dataDir);
-  return { keys: new KeyService(new SqliteKeyStore(db)), db };
+interface Stores {
+  quota: QuotaStore;
+  keys: KeyStore;
+  ready: () => Promise<boolean>;
+  close: () => Promise<void>;
 }
 
-/** Wires the embedded defaults: one SQLite file and the local disk, both under the data dir. */
-export function createCoreServices(config: Config, options: CoreOptions): CoreServices {
-  const clock = options.clock ?? (() => new Date());
-  const { keys, db } = openKeyService(config);
-  const quotaStore = new SqliteQuotaStore(db);
+/**
+ * The quota and key stores: one SQLite file in the data directory by default, or Redis
+ * when REDIS_URL is set, so that every instance shares exact counts and the same keys.
+ */
+async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl'>, clock: Clock, logger?: RedisLogger): Promise<Stores> {
+  if (config.redisUrl) {
+    const redis: Redis = await connectRedis(config.redisUrl, logger);
+    return {
+      quota: new RedisQuotaStore(redis),
+      keys: new RedisKeyStore(redis),
+      ready: () => isRedisReady(redis),
+      close: async () => {
+        // A deliberate close is not an outage: keep the outage log quiet.
+        redis.removeAllListeners('close');
+        redis.disconnect();
+      },
+    };
+  }
+  const db: SqliteDatabase = openDatabase(config.dataDir);
+  const quota = new SqliteQuotaStore(db);
   // Yesterday still answers refunds for work that straddled midnight; older days never do.
-  quotaStore.prune(utcDay(new Date(clock().getTime() - 2 * 86_400_000)));
-  const quota = new QuotaService(quotaStore, clock);
-  const storage = new LocalImageStorage(config.dataDir);
-  const router = buildProviderRouter(config, options.logger ? { logger: options.logger } : {});
+  quota.prune(utcDay(new Date(clock().getTime() - 2 * 86_400_000)));
+  return {
+    quota,
+    keys: new SqliteKeyStore(db),
+    ready: async () => db.open,
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+/** Keys alone, for the CLI: it must not need the renderer, the models or the storage. */
+export async function openKeyService(config: Pick<Config, 'dataDir' | 'redisUrl'>): Promise<{ keys: KeyService; close: () => Promise<void> }> {
+  const stores = await openStores(config, () => new Date());
+  return { keys: new KeyService(stores.keys), close: stores.close };
+}
+
+function openStorage(config: Config): ImageStorage {
+  if (!config.s3) return new LocalImageStorage(config.dataDir);
+  return new S3ImageStorage({
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
+    client: {
+      region: config.s3.region,
+      ...(config.s3.endpoint ? { endpoint: config.s3.endpoint } : {}),
+      ...(config.s3.credentials ? { credentials: config.s3.credentials } : {}),
+    },
+  });
+}
+
+export async function createCoreServices(config: Config, options: CoreOptions): Promise<CoreServices> {
+  const clock = options.clock ?? (() => new Date());
+  const stores = await openStores(config, clock, options.logger);
+  const keys = new KeyService(stores.keys, clock);
+  const quota = new QuotaService(stores.quota, clock);
+  const storage = openStorage(config);
+  const router = buildProviderRouter(config, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
   const imageUrl = (fileName: string) => `${options.publicUrl()}/images/${fileName}`;
   const moderationSettings = config.moderation === 'openai' ? providerSettings(config, 'openai') : undefined;
   const images = new ImageService({
     filter: ContentFilter.fromBlocklistFile(config.blocklistFile),
     ...(moderationSettings ? { moderation: new OpenAIModeration(moderationSettings) } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
     quota,
     router,
     storage,
@@ -84,6 +150,7 @@ export function createCoreServices(config: Config, options: CoreOptions): CoreSe
     modelName: `esrgan-${config.enhance.model}`,
     imageUrl,
   });
+  const retention = new RetentionSweeper(storage, config.imageTtlDays, clock, options.logger);
   return {
     config,
     access: new AccessService(keys, { free: config.freeDailyLimit, pro: config.proDailyLimit }),
@@ -94,9 +161,15 @@ export function createCoreServices(config: Config, options: CoreOptions): CoreSe
     enhancePool,
     router,
     storage,
+    retention,
+    async readiness() {
+      const [store, storageReady] = await Promise.all([stores.ready(), storage.isReady()]);
+      return { store, storage: storageReady };
+    },
     async close() {
+      retention.stop();
       await enhancePool.close();
-      db.close();
+      await stores.close();
     },
   };
 }

@@ -5,12 +5,12 @@ import { makeDataDir } from '../testing/harness.ts';
 import { createInnerContext, type Context } from '../trpc.ts';
 
 describe('generate procedure (no HTTP)', () => {
-  let services: ReturnType<typeof createCoreServices>;
+  let services: Awaited<ReturnType<typeof createCoreServices>>;
   let context: Context;
   const caller: Caller = { plan: 'free', account: { subject: 'ip:192.0.2.1', limit: 2 } };
 
   beforeEach(async () => {
-    services = createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {
+    services = await createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {
       publicUrl: () => 'https://img.example.com',
     });
     context = createInnerContext({

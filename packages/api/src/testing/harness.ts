@@ -46,7 +46,10 @@ export async function startTestServer(
   const close = async () => {
     if (closed) return;
     closed = true;
-    await server.close();
+    const closing = server.close();
+    // Tests often leave a response body unread; do not wait for those clients to hang up.
+    server.app.server.closeAllConnections();
+    await closing;
   };
   return {
     server,

@@ -7,7 +7,7 @@ import type { ImageProvider } from './image-provider.ts';
 import { LocalImageProvider } from './local/local-provider.ts';
 import { OpenAIImageProvider } from './openai/openai-provider.ts';
 import { ReplicateImageProvider } from './replicate/replicate-provider.ts';
-import { ProviderRouter, type RouterLogger } from './router.ts';
+import { ProviderRouter, type RouterOptions } from './router.ts';
 import { StabilityImageProvider } from './stability/stability-provider.ts';
 import { TogetherImageProvider } from './together/together-provider.ts';
 
@@ -45,7 +45,7 @@ export function providerSettings(config: Pick<Config, 'providers' | 'timeouts'>,
  */
 export function buildProviderRouter(
   config: Pick<Config, 'localProvider' | 'providers' | 'timeouts'>,
-  options: { logger?: RouterLogger } = {},
+  options: Pick<RouterOptions, 'logger' | 'observer'> = {},
 ): ProviderRouter {
   const instances = new Map<ProviderName, ImageProvider>();
   const local = new LocalImageProvider();

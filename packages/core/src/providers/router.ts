@@ -1,4 +1,5 @@
 import type { ModelId } from '../catalog.ts';
+import type { GenerationObserver } from '../image-service.ts';
 import { ContentFilteredError, GenerationFailedError } from '../errors.ts';
 import {
   ProviderError,
@@ -17,6 +18,7 @@ export interface RouterLogger {
 
 export interface RouterOptions {
   logger?: RouterLogger;
+  observer?: Pick<GenerationObserver, 'providerAttempt'>;
   /** The whole chain's deadline. */
   timeoutMs?: number;
   /** Consecutive failures after which a provider is skipped… */
@@ -69,8 +71,12 @@ export class ProviderRouter {
     const abortSignal = AbortSignal.any([deadline, ...(request.abortSignal ? [request.abortSignal] : [])]);
     for (const provider of providers) {
       if (this.isOpen(provider.id)) continue;
+      const started = performance.now();
+      const observe = (outcome: 'success' | 'moderation' | 'retryable' | 'fatal') =>
+        this.options.observer?.providerAttempt({ provider: provider.id, outcome, seconds: (performance.now() - started) / 1000 });
       try {
         const result = await provider.generate({ ...request, abortSignal });
+        observe('success');
         this.breakers.delete(provider.id);
         return { ...result, provider: provider.id };
       } catch (error) {
@@ -92,6 +98,7 @@ export class ProviderRouter {
           },
           'image provider failed',
         );
+        observe(failure.kind);
         if (failure.kind === 'moderation') {
           throw new ContentFilteredError(
             "The prompt was rejected by the image provider's content moderation; rephrase it and try again.",

@@ -35,17 +35,48 @@ export interface StoredImage {
   size: number;
 }
 
-export interface ImageObject {
+export interface ImageStat {
   size: number;
-  contentType: string;
-  /** Ids are never reused and stored bytes never change, so the id is a strong validator. */
-  etag: string;
   lastModified: Date;
-  body: Readable;
+}
+
+/** Inclusive byte range, already checked against the object's size. */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 export interface ImageStorage {
   /** Resolves once the bytes are durably stored and can be served. */
   save(bytes: Uint8Array, ext: ImageExtension): Promise<StoredImage>;
-  open(id: string, ext: ImageExtension): Promise<ImageObject | undefined>;
+  stat(id: string, ext: ImageExtension): Promise<ImageStat | undefined>;
+  read(id: string, ext: ImageExtension, range?: ByteRange): Promise<Readable>;
+  /** Retention: removes every image stored before `cutoff`; returns how many. */
+  deleteOlderThan(cutoff: Date): Promise<number>;
+  isReady(): Promise<boolean>;
+  /** Only stores that can hand out direct, time-limited links implement this. */
+  presignedUrl?(id: string, ext: ImageExtension): Promise<string>;
+}
+
+/** Ids are never reused and stored bytes never change, so the id is a strong validator. */
+export const etagOf = (id: string) => `"${id}"`;
+
+/**
+ * Parses a single-range `Range: bytes=…` header against a size. Returns undefined for no
+ * (or an ignorable) header, 'unsatisfiable' for a range outside the object.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    start = Math.max(size - Number(match[2]), 0);
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start > end || start >= size) return 'unsatisfiable';
+  return { start, end };
 }

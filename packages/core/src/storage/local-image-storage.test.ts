@@ -1,36 +1,32 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { parseImageFileName } from './image-storage.ts';
+import { describeImageStorage } from './image-storage.contract.ts';
+import { parseImageFileName, parseRange } from './image-storage.ts';
 import { LocalImageStorage } from './local-image-storage.ts';
 
-describe('LocalImageStorage', () => {
-  it('stores bytes under a fresh 144-bit id and reads them back', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-storage-'));
-    const storage = new LocalImageStorage(dataDir);
-    const saved = await storage.save(Buffer.from('png-bytes'), 'png');
-    expect(saved.fileName).toMatch(/^[A-Za-z0-9_-]{24}\.png$/);
-    expect(fs.readFileSync(path.join(dataDir, 'images', saved.fileName), 'utf8')).toBe('png-bytes');
-    expect(fs.readdirSync(path.join(dataDir, 'images'))).toEqual([saved.fileName]);
+describeImageStorage('local', () => new LocalImageStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-storage-'))));
 
-    const object = await storage.open(saved.id, 'png');
-    expect(object).toMatchObject({ size: 9, contentType: 'image/png', etag: `"${saved.id}"` });
-    expect(await text(object!.body)).toBe('png-bytes');
-    expect(await storage.open(saved.id, 'webp')).toBeUndefined();
-    const other = await storage.save(Buffer.from('x'), 'png');
-    expect(other.id).not.toBe(saved.id);
-  });
-
+describe('file names and ranges', () => {
   it.each(['../../etc/passwd', '..%2f..%2fetc.png', 'aaaaaaaaaaaaaaaaaaaaaaaa.exe', 'short.png', 'aaaaaaaaaaaaaaaaaaaaaaaa.png.png', '.png'])(
-    'rejects the file name %s before it reaches the disk',
+    'rejects the file name %s before it reaches any storage',
     (name) => {
       expect(parseImageFileName(name)).toBeUndefined();
     },
   );
 
-  it('accepts a well-formed name', () => {
-    expect(parseImageFileName('AbCdEfGhIjKlMnOpQrStUv-_.webp')).toEqual({ id: 'AbCdEfGhIjKlMnOpQrStUv-_', ext: 'webp' });
+  it.each([
+    ['bytes=0-3', { start: 0, end: 3 }],
+    ['bytes=5-', { start: 5, end: 9 }],
+    ['bytes=-4', { start: 6, end: 9 }],
+    ['bytes=8-100', { start: 8, end: 9 }],
+    ['bytes=10-12', 'unsatisfiable'],
+    ['bytes=4-2', 'unsatisfiable'],
+    ['bytes=0-1,4-5', undefined],
+    ['items=0-1', undefined],
+    [undefined, undefined],
+  ])('reads Range %s of a 10-byte object as %j', (header, expected) => {
+    expect(parseRange(header, 10)).toEqual(expected);
   });
 });

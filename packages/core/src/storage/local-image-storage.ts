@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { IMAGE_FORMATS, newImageId, type ImageExtension, type ImageStorage } from './image-storage.ts';
+import type { Readable } from 'node:stream';
+import { IMAGE_FORMATS, newImageId, type ByteRange, type ImageExtension, type ImageStorage } from './image-storage.ts';
 
 /** Images as files under `<dataDir>/images`, written to a temporary name and renamed into place. */
 export class LocalImageStorage implements ImageStorage {
@@ -9,6 +10,10 @@ export class LocalImageStorage implements ImageStorage {
   constructor(dataDir: string) {
     this.directory = path.join(dataDir, 'images');
     fs.mkdirSync(this.directory, { recursive: true });
+  }
+
+  private file(id: string, ext: ImageExtension) {
+    return path.join(this.directory, `${id}.${ext}`);
   }
 
   async save(bytes: Uint8Array, ext: ImageExtension) {
@@ -27,21 +32,39 @@ export class LocalImageStorage implements ImageStorage {
     return { id, ext, fileName, contentType: IMAGE_FORMATS[ext], size: bytes.byteLength };
   }
 
-  async open(id: string, ext: ImageExtension) {
-    const filePath = path.join(this.directory, `${id}.${ext}`);
-    let stat: fs.Stats;
+  async stat(id: string, ext: ImageExtension) {
     try {
-      stat = await fs.promises.stat(filePath);
+      const stat = await fs.promises.stat(this.file(id, ext));
+      return { size: stat.size, lastModified: stat.mtime };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    return {
-      size: stat.size,
-      contentType: IMAGE_FORMATS[ext],
-      etag: `"${id}"`,
-      lastModified: stat.mtime,
-      body: fs.createReadStream(filePath),
-    };
+  }
+
+  async read(id: string, ext: ImageExtension, range?: ByteRange): Promise<Readable> {
+    return fs.createReadStream(this.file(id, ext), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (const name of await fs.promises.readdir(this.directory)) {
+      const file = path.join(this.directory, name);
+      const stat = await fs.promises.stat(file).catch(() => undefined);
+      if (stat && stat.mtime < cutoff) {
+        await fs.promises.rm(file, { force: true });
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      await fs.promises.access(this.directory, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
