@@ -28,7 +28,16 @@ describe('GET /api/openapi.json', () => {
 
   it('describes every operation and every error code the server can send', () => {
     expect(document.servers).toEqual([{ url: `${t.baseUrl}/api` }]);
-    expect(Object.keys(document.paths).sort()).toEqual(['/enhance', '/generate', '/healthz', '/images/{file}', '/models', '/status']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/enhance',
+      '/generate',
+      '/healthz',
+      '/images/{file}',
+      '/models',
+      '/status',
+      '/v1/images/generations',
+      '/v1/models',
+    ]);
     const documentedCodes = new Set<string>();
     for (const item of Object.values(document.paths) as Json[]) {
       for (const operation of Object.values(item).filter((value) => value?.responses) as Json[]) {
@@ -92,6 +101,12 @@ describe('GET /api/openapi.json', () => {
     await expectMatchesDocument('/enhance', 'post', await upload({ image: new Blob(['not an image']) }));
     await expectMatchesDocument('/enhance', 'post', await upload({ image: new Blob([await photo(16, 16, 'png')]), strength: '0' }));
     await expectMatchesDocument('/enhance', 'post', await upload({ image: new Blob([await photo(16, 16, 'png')]) }));
+    const openai = (body: unknown) =>
+      t.fetch('/v1/images/generations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await expectMatchesDocument('/v1/images/generations', 'post', await openai({ prompt: 'a fox', size: '512x512' }));
+    await expectMatchesDocument('/v1/images/generations', 'post', await openai({ prompt: 'n.u.d.e' }));
+    await expectMatchesDocument('/v1/images/generations', 'post', await openai({ prompt: 'a fox' }));
+    await expectMatchesDocument('/v1/models', 'get', await t.fetch('/v1/models'));
     await expectMatchesDocument('/status', 'get', await t.fetch('/api/status'));
     await expectMatchesDocument('/status', 'get', await t.fetch('/api/status', { headers: { authorization: 'Bearer x' } }));
     await expectMatchesDocument('/models', 'get', await t.fetch('/api/models'));

@@ -135,6 +135,100 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
           },
         },
       },
+      '/v1/images/generations': {
+        servers: [{ url: publicUrl }],
+        post: {
+          operationId: 'openaiCreateImage',
+          tags: ['openai-compatible'],
+          summary: "OpenAI Images API: generate (for OpenAI SDKs and tools)",
+          description:
+            'The same generation as POST /api/generate in OpenAI\'s wire format: point an OpenAI client at `<server>/v1` with an AIPhoto key. Each image costs one unit; `n` images are reserved all-or-nothing. `style`, `quality` and `user` are accepted and ignored. Errors use OpenAI\'s shape with AIPhoto\'s code in `code`, except the content filter, which is 400 `content_policy_violation` as at OpenAI.',
+          security: [{}, { bearerAuth: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['prompt'],
+                  properties: {
+                    prompt: { type: 'string', maxLength: 400 },
+                    model: { type: 'string', enum: ['flux-pro', 'dall-e-3', 'stable-diffusion-xl-1024-v1-0', 'flux-schnell'], default: 'dall-e-3' },
+                    n: { type: 'integer', minimum: 1, default: 1 },
+                    size: { type: 'string', enum: ['auto', '1024x1024', '1792x1024', '1536x1024', '1024x1792', '1024x1536'], default: '1024x1024' },
+                    response_format: { type: 'string', enum: ['url', 'b64_json'], default: 'url' },
+                    style: { type: 'string' },
+                    quality: { type: 'string' },
+                    user: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The images.',
+              headers: RATE_LIMIT_HEADERS,
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['created', 'data'],
+                    properties: {
+                      created: { type: 'integer' },
+                      data: {
+                        type: 'array',
+                        items: { type: 'object', properties: { url: { type: 'string' }, b64_json: { type: 'string' } } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            ...Object.fromEntries(
+              [400, 401, 413, 415, 429, 500, 503].map((status) => [
+                String(status),
+                {
+                  description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
+                  headers: RATE_LIMIT_HEADERS,
+                  content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenAIError' } } },
+                },
+              ]),
+            ),
+          },
+        },
+      },
+      '/v1/models': {
+        servers: [{ url: publicUrl }],
+        get: {
+          operationId: 'openaiListModels',
+          tags: ['openai-compatible'],
+          summary: "OpenAI Models API: the models in OpenAI's list shape",
+          security: [{}, { bearerAuth: [] }],
+          responses: {
+            '200': {
+              description: 'The models.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      object: { const: 'list' },
+                      data: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: { id: { type: 'string' }, object: { const: 'model' }, created: { type: 'integer' }, owned_by: { type: 'string' } },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       '/healthz': {
         servers: [{ url: publicUrl }],
         get: {
@@ -173,6 +267,22 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
     ...document.components,
     schemas: {
       ...schemas,
+      OpenAIError: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['message', 'type', 'param', 'code'],
+            properties: {
+              message: { type: 'string' },
+              type: { type: 'string', enum: ['invalid_request_error', 'authentication_error', 'rate_limit_error', 'server_error'] },
+              param: { type: ['string', 'null'] },
+              code: { type: 'string', enum: [...ERROR_CODES.filter((code) => code !== 'content_filtered'), 'content_policy_violation'] },
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         required: ['success', 'error', 'message'],

@@ -25,6 +25,7 @@ import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
 import { HTTP_STATUS, errorEnvelope, toAIPhotoError } from './errors.ts';
 import { registerEnhanceRoute } from './enhance-route.ts';
 import { createMetrics } from './metrics.ts';
+import { OpenAIParamError, openaiError, registerOpenAICompat } from './openai-compat.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { appRouter, type AppRouter } from './root.ts';
 import type { Context, RequestState } from './trpc.ts';
@@ -34,6 +35,8 @@ declare module 'fastify' {
     aiphoto?: RequestState;
     /** The error a procedure failed with on a REST path, for the envelope written in onSend. */
     restError?: unknown;
+    /** The path as it arrived: trpc-to-openapi rewrites `url` for its own routing. */
+    entryPath?: string;
   }
 }
 
@@ -64,6 +67,7 @@ const isDocsPath = (url: string) => url === '/api/openapi.json' || url === '/api
 const pathOf = (url: string) => url.split('?', 1)[0]!;
 const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');
 const isTrpcPath = (url: string) => url === '/trpc' || url.startsWith('/trpc/');
+const isOpenAIPath = (url: string) => url.startsWith('/v1/');
 
 function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, string> {
   const secondsToReset = Math.max(Math.ceil((quota.resetAt.getTime() - now.getTime()) / 1000), 0);
@@ -134,7 +138,8 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
 
   app.addHook('onRequest', async (request) => {
     const url = pathOf(request.url);
-    if (!isApiPath(url) && !isTrpcPath(url)) return;
+    request.entryPath = url;
+    if (!isApiPath(url) && !isTrpcPath(url) && !isOpenAIPath(url)) return;
     let caller;
     let authError: AIPhotoError | undefined;
     try {
@@ -159,7 +164,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     request.aiphoto = { caller, authError, quota };
     // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
     // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
-    if (authError && isApiPath(url) && !isDocsPath(url)) throw authError;
+    if (authError && (isOpenAIPath(url) || (isApiPath(url) && !isDocsPath(url)))) throw authError;
     // Uploads are streamed to their parsers without Fastify's body limit (tRPC reads the
     // whole FormData itself), so an oversized one is refused here from its Content-Length.
     if (request.headers['content-type']?.startsWith('multipart/form-data')) {
@@ -194,7 +199,8 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     if (!state) return payload;
     const now = clock();
     reply.headers(rateLimitHeaders(state.quota, now));
-    const domain = reply.statusCode >= 400 && request.restError !== undefined ? toAIPhotoError(request.restError) : undefined;
+    const domain =
+      reply.statusCode >= 400 && request.restError !== undefined && isApiPath(request.entryPath ?? '') ? toAIPhotoError(request.restError) : undefined;
     if (reply.statusCode === 429) metrics.quotaRejected(state.caller.plan);
     if (reply.statusCode === 429 || reply.statusCode === 503) {
       const retryAfter =
@@ -213,8 +219,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // trpc-to-openapi serves every REST procedure from one wildcard route; label them by path,
     // which is bounded because only real procedures answer anything but 404 there.
     const matched = request.routeOptions.url ?? 'unmatched';
-    // (The plugin strips "/api" from the URL it hands on, hence the prefix.)
-    const route = matched === '/api/*' && reply.statusCode !== 404 ? `/api${pathOf(request.url)}` : matched;
+    const route = matched === '/api/*' && reply.statusCode !== 404 ? (request.entryPath ?? matched) : matched;
     metrics.request(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
@@ -224,6 +229,10 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     if (status >= 500 && domain.code !== 'service_unavailable') request.log.error({ err: error }, 'request failed');
     if (domain.retryAfterSeconds !== undefined) reply.header('Retry-After', String(domain.retryAfterSeconds));
     request.restError = domain;
+    if (isOpenAIPath(request.entryPath ?? pathOf(request.url))) {
+      const openai = openaiError(domain, error instanceof OpenAIParamError ? error.param : undefined);
+      return reply.status(openai.status).send(openai.body);
+    }
     return reply.status(status).send(errorEnvelope(domain));
   });
 
@@ -254,6 +263,10 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     }
     const error = new NotFoundError(`No such path: ${request.method} ${pathOf(request.url)}; see /api/docs for the API.`);
     request.restError = error;
+    if (isOpenAIPath(url)) {
+      const openai = openaiError(error);
+      return reply.status(openai.status).send(openai.body);
+    }
     return reply.status(404).send(errorEnvelope(error));
   });
 
@@ -265,6 +278,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }) => contextFor(req, res);
 
   await registerEnhanceRoute(app, { maxUploadBytes: config.limits.maxUploadBytes, createContext: contextFor });
+  registerOpenAICompat(app, { services, contextFor, maxImages: config.openaiMaxImages });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       s3: undefined,
       imageTtlDays: 30,
       shutdownTimeoutMs: 25_000,
+      openaiMaxImages: 4,
       providers: {},
       moderation: 'off',
       timeouts: { attemptMs: 90_000, generationMs: 180_000, pollIntervalMs: 500 },

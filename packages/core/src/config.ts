@@ -97,6 +97,7 @@ export const envSchema = z.object({
   AWS_SESSION_TOKEN: secret,
   AIPHOTO_IMAGE_TTL_DAYS: z.coerce.number({ error: 'expected a number of days' }).min(0, { error: 'expected 0 (keep for ever) or more' }).default(30),
   AIPHOTO_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
+  AIPHOTO_OPENAI_MAX_N: positiveInt(4),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
   AIPHOTO_MAX_INPUT_PIXELS: positiveInt(2048 * 2048),
@@ -165,6 +166,8 @@ export interface Config {
   imageTtlDays: number;
   /** How long SIGTERM waits for in-flight requests before cancelling (and refunding) them. */
   shutdownTimeoutMs: number;
+  /** Largest `n` accepted by the OpenAI-compatible images endpoint. */
+  openaiMaxImages: number;
   /** Only the providers whose key is set. */
   providers: Partial<Record<ProviderName, ProviderConfig>>;
   moderation: 'off' | 'openai';
@@ -259,6 +262,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
       : undefined,
     imageTtlDays: values.AIPHOTO_IMAGE_TTL_DAYS,
     shutdownTimeoutMs: values.AIPHOTO_SHUTDOWN_TIMEOUT_MS,
+    openaiMaxImages: values.AIPHOTO_OPENAI_MAX_N,
     providers,
     moderation: values.AIPHOTO_MODERATION,
     timeouts: {

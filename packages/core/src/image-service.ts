@@ -72,6 +72,8 @@ export interface GenerationObserver {
 export interface GeneratedImageRecord {
   id: string;
   url: string;
+  /** "<id>.<ext>", as the storage knows it. */
+  fileName: string;
   model: ModelId;
   style: Style;
   ratio: Ratio;
@@ -109,21 +111,38 @@ export class ImageService {
   ) {}
 
   async generate(caller: Caller, input: GenerateInput, abortSignal?: AbortSignal): Promise<GeneratedImageRecord> {
+    const [record] = await this.generateMany(caller, input, 1, abortSignal);
+    return record!;
+  }
+
+  /**
+   * `count` images of the same request, each one unit, reserved all at once: either every
+   * unit is available or none is taken. If any image fails, every unit is refunded and the
+   * request fails as a whole (no partial charge for a partial answer).
+   */
+  async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignal): Promise<GeneratedImageRecord[]> {
     this.deps.filter.assertAllowed(input.prompt);
     await this.deps.moderation?.check(input.prompt, abortSignal);
-    const reservation = await this.deps.quota.reserve(caller.account);
+    const reservation = await this.deps.quota.reserve(caller.account, count);
     const started = performance.now();
     const observe = (provider: string, outcome: 'success' | 'content_filtered' | 'failed') =>
       this.deps.observer?.generation({ model: input.model, provider, outcome, seconds: (performance.now() - started) / 1000 });
     try {
-      const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });
-      observe(result.provider, 'success');
-      const stored = await this.deps.storage.save(result.image.bytes, EXTENSIONS[result.image.mediaType] ?? 'png');
+      const images = await Promise.all(
+        Array.from({ length: count }, async () => {
+          const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });
+          observe(result.provider, 'success');
+          const stored = await this.deps.storage.save(result.image.bytes, EXTENSIONS[result.image.mediaType] ?? 'png');
+          return { result, stored };
+        }),
+      );
       abortSignal?.throwIfAborted();
       reservation.commit();
-      return {
+      const createdAt = (this.deps.clock?.() ?? new Date()).toISOString();
+      return images.map(({ result, stored }) => ({
         id: stored.id,
         url: this.deps.imageUrl(stored.fileName),
+        fileName: stored.fileName,
         model: input.model,
         style: input.style,
         ratio: input.ratio,
@@ -131,10 +150,10 @@ export class ImageService {
         height: result.image.height,
         provider: result.provider,
         warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),
-        createdAt: (this.deps.clock?.() ?? new Date()).toISOString(),
+        createdAt,
         usage: reservation.used,
         remaining: reservation.remaining,
-      };
+      }));
     } catch (error) {
       await reservation.refund();
       if (!(error instanceof ContentFilteredError || error instanceof GenerationFailedError)) throw error;

@@ -78,6 +78,19 @@ export const imagesRouter = {
         created_at: image.createdAt,
       };
     }),
+  /**
+   * Several images of one request, reserved all at once. tRPC only (no REST path of its
+   * own): it is what the OpenAI-compatible /v1/images/generations route calls.
+   */
+  generateImages: callerProcedure
+    .input(generateInputSchema.extend({ n: z.number().int().min(1).max(10) }))
+    .mutation(async ({ ctx, input }) => {
+      const images = await ctx.services.images.generateMany(ctx.caller, input, input.n, ctx.signal);
+      const last = images.at(-1)!;
+      ctx.request.quota.used = last.usage;
+      ctx.request.quota.remaining = last.remaining;
+      return images.map((image) => ({ id: image.id, url: image.url, fileName: image.fileName, width: image.width, height: image.height, createdAt: image.createdAt }));
+    }),
   enhance: uploadProcedure
     .meta({
       openapi: {
