@@ -193,6 +193,13 @@ export function mayCarryCredentials(url: string, baseUrl: string): boolean {
   return isName(target.hostname) && isName(base.hostname) && parent(target.hostname) === parent(base.hostname);
 }
 
+/** Refuses to follow a URL the provider handed back if it may not see our credentials. */
+export function assertMayCarryCredentials(context: Pick<AttemptContext, 'provider'>, url: string, baseUrl: string): void {
+  if (!mayCarryCredentials(url, baseUrl)) {
+    throw new ProviderError({ provider: context.provider, kind: 'retryable', message: `returned a URL outside its API: ${redactUrl(url)}` });
+  }
+}
+
 /** Waits, unless the attempt is cancelled or times out first. */
 export async function pause(context: AttemptContext, milliseconds: number): Promise<void> {
   const signal = AbortSignal.any([context.deadline, ...(context.abortSignal ? [context.abortSignal] : [])]);

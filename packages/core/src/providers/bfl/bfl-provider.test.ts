@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import { fixture } from '../../testing/fake-provider-server.ts';
+import { describe, expect, it } from 'vitest';
+import { FakeProviderServer, fixture } from '../../testing/fake-provider-server.ts';
 import { TEST_API_KEY, describeProviderContract, type ScenarioContext } from '../../testing/provider-contract.ts';
 import { BflImageProvider } from './bfl-provider.ts';
 
@@ -61,4 +61,19 @@ describeProviderContract({
     }
     expect(server.calls('GET /cdn/result.png')).toHaveLength(1);
   },
+});
+
+describe('bfl credentials', () => {
+  it('never sends the key to a polling URL outside its API', async () => {
+    const server = await FakeProviderServer.start();
+    try {
+      server.route(SUBMIT, { json: { id: 'x', polling_url: 'http://127.0.0.2:9/v1/get_result?id=x' } });
+      const provider = new BflImageProvider({ apiKey: TEST_API_KEY, baseUrl: `${server.url}/api`, attemptTimeoutMs: 1000, pollIntervalMs: 5 });
+      const error = await provider.generate({ model: 'flux-pro', prompt: 'a fox', style: 'Anime', ratio: '1:1' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'retryable', message: 'returned a URL outside its API: http://127.0.0.2:9/v1/get_result' });
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import type { Ratio } from '../../catalog.ts';
 import {
   backoff,
   downloadImage,
-  mayCarryCredentials,
+  assertMayCarryCredentials,
   pause,
   requestJson,
   startAttempt,
@@ -39,9 +39,7 @@ export class BflImageProvider implements ImageProvider {
       bflSubmitSchema,
     );
     // The polling URL may be on a regional host (api.us1.bfl.ai); the key goes only to BFL's own hosts.
-    if (!mayCarryCredentials(submitted.polling_url, this.settings.baseUrl)) {
-      throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'returned a polling URL outside its API' });
-    }
+    assertMayCarryCredentials(context, submitted.polling_url, this.settings.baseUrl);
     for (const wait of backoff(this.settings.pollIntervalMs)) {
       const poll = await requestJson(context, submitted.polling_url, { headers: auth }, bflResultSchema);
       if (poll.status === 'Ready') {

@@ -3,7 +3,7 @@ import { RATIO_SIZES } from '../../catalog.ts';
 import {
   backoff,
   downloadImage,
-  mayCarryCredentials,
+  assertMayCarryCredentials,
   pause,
   requestJson,
   startAttempt,
@@ -46,11 +46,7 @@ export class FalImageProvider implements ImageProvider {
       },
       falSubmitSchema,
     );
-    for (const url of [submitted.status_url, submitted.response_url]) {
-      if (!mayCarryCredentials(url, this.settings.baseUrl)) {
-        throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'returned a queue URL outside its API' });
-      }
-    }
+    for (const url of [submitted.status_url, submitted.response_url]) assertMayCarryCredentials(context, url, this.settings.baseUrl);
     for (const wait of backoff(this.settings.pollIntervalMs)) {
       const { status } = await requestJson(context, submitted.status_url, { headers: auth }, falStatusSchema);
       if (status === 'COMPLETED') break;

@@ -2,7 +2,7 @@ import type { ModelId } from '../../catalog.ts';
 import {
   backoff,
   downloadImage,
-  mayCarryCredentials,
+  assertMayCarryCredentials,
   pause,
   requestJson,
   startAttempt,
@@ -43,9 +43,7 @@ export class ReplicateImageProvider implements ImageProvider {
       },
       replicatePredictionSchema,
     );
-    if (!mayCarryCredentials(prediction.urls.get, this.settings.baseUrl)) {
-      throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'returned a prediction URL outside its API' });
-    }
+    assertMayCarryCredentials(context, prediction.urls.get, this.settings.baseUrl);
     const polls = backoff(this.settings.pollIntervalMs);
     while (prediction.status === 'starting' || prediction.status === 'processing') {
       await pause(context, polls.next().value!);
