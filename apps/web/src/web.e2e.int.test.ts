@@ -52,6 +52,8 @@ describe('the web page in Chromium', () => {
 
   it('generates: the image loads at its real ratio and the meter goes from 0 to 1', async () => {
     await page.getByLabel('Aspect ratio').selectOption('16:9');
+    const box = page.locator('figure.result');
+    const before = await box.boundingBox();
     await generate('A serene mountain lake at golden hour');
     const image = page.getByTestId('generated-image');
     await image.waitFor();
@@ -60,6 +62,10 @@ describe('the web page in Chromium', () => {
       .toEqual([1344, 768]);
     await expect.poll(usage).toBe('1');
     expect(await page.getByTestId('remaining').textContent()).toBe('4 left');
+    // The box was already shaped for 16:9, so nothing below it moved when the image arrived.
+    const after = await box.boundingBox();
+    expect(after!.height).toBeCloseTo(before!.height, 0);
+    expect(after!.width / after!.height).toBeCloseTo(1344 / 768, 1);
     expect(await page.locator('.gallery li').count()).toBe(1);
     await shot('1-generated');
   });
