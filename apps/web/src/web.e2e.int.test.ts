@@ -18,6 +18,7 @@ describe('the web page in Chromium', () => {
   let browser: BrowserContext;
   let page: Page;
   const requested: string[] = [];
+  const consoleErrors: string[] = [];
   const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
   const usage = () => page.getByTestId('usage').textContent();
 
@@ -28,6 +29,9 @@ describe('the web page in Chromium', () => {
     browser = await launchBrowser();
     browser.on('request', (request) => requested.push(request.url()));
     page = await browser.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
   afterAll(async () => {
@@ -142,6 +146,10 @@ describe('the web page in Chromium', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await shot('5-phone', phone);
     await phone.close();
+  });
+
+  it('broke no rule of its Content-Security-Policy', () => {
+    expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
   });
 
   it('loaded nothing from outside this server', () => {

@@ -237,6 +237,26 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   });
 
   const webDir = config.webDir ?? DEFAULT_WEB_DIR;
+  // The page keeps a pro key in localStorage: allow nothing but this server's own scripts,
+  // so no injected or third-party script can read it. Images may come from the bucket when
+  // AIPHOTO_S3_PUBLIC_MODE=presign redirects there.
+  const bucketOrigin =
+    config.s3?.publicMode === 'presign' ? new URL(config.s3.endpoint ?? `https://s3.${config.s3.region}.amazonaws.com`).origin : '';
+  const pageSecurityHeaders = {
+    'content-security-policy': [
+      "default-src 'self'",
+      "script-src 'self'",
+      // React writes a few style attributes (aspect ratios, the comparison slider).
+      "style-src 'self' 'unsafe-inline'",
+      `img-src 'self' blob: data: ${bucketOrigin}`.trim(),
+      "connect-src 'self'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
   const hasWebApp = fs.existsSync(path.join(webDir, 'index.html'));
   if (hasWebApp) {
     await app.register(fastifyStatic, {
@@ -246,7 +266,9 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       // Vite names every asset by its content hash, so those never change; the page itself
       // must be revalidated to pick up a new build.
       setHeaders: (res, filePath) => {
-        res.header('cache-control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        const isAsset = filePath.includes(`${path.sep}assets${path.sep}`);
+        res.header('cache-control', isAsset ? 'public, max-age=31536000, immutable' : 'no-cache');
+        if (filePath.endsWith('.html')) res.headers(pageSecurityHeaders);
       },
     });
   }
@@ -259,7 +281,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     const isPage =
       request.method === 'GET' && !looksLikeFile && !isApiPath(url) && !isTrpcPath(url) && !url.startsWith('/images/') && url !== '/healthz';
     if (hasWebApp && isPage && request.headers.accept?.includes('text/html')) {
-      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', webDir);
+      return reply.header('cache-control', 'no-cache').headers(pageSecurityHeaders).type('text/html; charset=utf-8').sendFile('index.html', webDir);
     }
     const error = new NotFoundError(`No such path: ${request.method} ${pathOf(request.url)}; see /api/docs for the API.`);
     request.restError = error;

@@ -20,6 +20,11 @@ describe('serving the web app', () => {
     expect(await home.text()).toContain('<div id="root">');
     const deep = await t.fetch('/gallery/123', { headers: { accept: 'text/html' } });
     expect([deep.status, deep.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    for (const page of [home, deep]) {
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    }
 
     const asset = await t.fetch('/assets/index-Ab12Cd34.js');
     expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
