@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServiceUnavailableError } from '../errors.ts';
+import { ServerError, ServiceUnavailableError } from '../errors.ts';
 import { photoCrop } from '../testing/images.ts';
 import { EnhancePool } from './enhance-pool.ts';
 
@@ -53,6 +53,19 @@ describe('EnhancePool (real worker threads)', () => {
     controller.abort(new Error('client went away'));
     await expect(queued).rejects.toThrow('client went away');
     await busy;
+    expect(pool.depth).toBe(0);
+    const after = await pool.admit().run(await job());
+    expect(after.width).toBe(48);
+  });
+
+  it('answers a job whose worker died with server_error, and serves the next job on a fresh worker', async () => {
+    pool = new EnhancePool({ workers: 1, queue: 1, engine });
+    const running = pool.admit().run(await job(256));
+    // Reach into the pool only to kill its worker, as a crash (or an OOM kill) would.
+    const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    await expect.poll(() => slots.length).toBe(1);
+    await slots[0]!.worker.terminate();
+    await expect(running).rejects.toBeInstanceOf(ServerError);
     expect(pool.depth).toBe(0);
     const after = await pool.admit().run(await job());
     expect(after.width).toBe(48);
