@@ -79,10 +79,9 @@ const UNEXPECTED = 'An unexpected error occurred; retry, and contact the operato
 function fromFastifyError(error: { code?: string; statusCode?: number }): AIPhotoError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UnsupportedMediaTypeError('Send the request body as application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? new UnsupportedMediaTypeError('Send the request body as application/json.')
-        : new InvalidRequestError('The Content-Length header does not match the body.');
+      return new InvalidRequestError('The Content-Length header does not match the body.');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError('The request body is too large.');
     case 'FST_REQ_FILE_TOO_LARGE':

@@ -195,22 +195,20 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // While shutting down, close each keep-alive connection after its response, so the
     // server can finish closing instead of waiting for clients to hang up.
     if (shuttingDown) reply.header('Connection', 'close');
+    const failure = reply.statusCode >= 400 && request.restError !== undefined ? toAIPhotoError(request.restError) : undefined;
     const state = request.aiphoto;
-    if (!state) return payload;
     const now = clock();
-    reply.headers(rateLimitHeaders(state.quota, now));
-    const domain =
-      reply.statusCode >= 400 && request.restError !== undefined && isApiPath(request.entryPath ?? '') ? toAIPhotoError(request.restError) : undefined;
-    if (reply.statusCode === 429) metrics.quotaRejected(state.caller.plan);
+    if (state) reply.headers(rateLimitHeaders(state.quota, now));
+    if (reply.statusCode === 429 && state) metrics.quotaRejected(state.caller.plan);
+    // The one place Retry-After is set: the error's own hint, else the quota reset for 429.
     if (reply.statusCode === 429 || reply.statusCode === 503) {
-      const retryAfter =
-        domain?.retryAfterSeconds ??
-        (reply.statusCode === 429 ? Math.ceil((state.quota.resetAt.getTime() - now.getTime()) / 1000) : 5);
-      reply.header('Retry-After', String(Math.max(retryAfter, 1)));
+      const untilReset = state && reply.statusCode === 429 ? Math.ceil((state.quota.resetAt.getTime() - now.getTime()) / 1000) : 5;
+      reply.header('Retry-After', String(Math.max(failure?.retryAfterSeconds ?? untilReset, 1)));
     }
-    if (domain) {
+    // trpc-to-openapi writes its own error shape; REST clients get the contract's envelope.
+    if (failure && isApiPath(request.entryPath ?? '')) {
       reply.type('application/json; charset=utf-8');
-      return JSON.stringify(errorEnvelope(domain));
+      return JSON.stringify(errorEnvelope(failure));
     }
     return payload;
   });
@@ -227,7 +225,6 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     const domain = toAIPhotoError(error);
     const status = HTTP_STATUS[domain.code];
     if (status >= 500 && domain.code !== 'service_unavailable') request.log.error({ err: error }, 'request failed');
-    if (domain.retryAfterSeconds !== undefined) reply.header('Retry-After', String(domain.retryAfterSeconds));
     request.restError = domain;
     if (isOpenAIPath(request.entryPath ?? pathOf(request.url))) {
       const openai = openaiError(domain, error instanceof OpenAIParamError ? error.param : undefined);

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { uploadForEnhance, type EnhanceResult } from '../lib/enhance-upload.ts';
 import type { ApiFailure } from '../lib/errors.ts';
 import type { GalleryItem } from '../lib/gallery.ts';
@@ -23,7 +23,6 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
   const [failure, setFailure] = useState<ApiFailure | undefined>();
   const [result, setResult] = useState<EnhanceResult | undefined>();
   const [dragging, setDragging] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
   const maxBytes = catalog.data?.limits.max_upload_bytes;
 
   useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
@@ -87,7 +86,6 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
           Choose a photo
         </label>
         <input
-          ref={input}
           id="enhance-file"
           type="file"
           accept="image/png,image/jpeg,image/webp,image/avif,image/tiff,image/gif"

@@ -47,10 +47,10 @@ export function QuotaMeter() {
   const trpc = useTRPC();
   const status = useQuery({ ...trpc.status.queryOptions(), refetchInterval: 60_000 });
   const now = useNow();
-  const reset = status.data ? new Date(status.data.reset_at) : undefined;
+  const resetPassed = status.data !== undefined && now.getTime() >= Date.parse(status.data.reset_at);
   // Past the reset, fetch the fresh day's quota.
   useEffect(() => {
-    if (reset && now >= reset) void status.refetch();
-  }, [now.getTime() >= (reset?.getTime() ?? Infinity)]);
+    if (resetPassed) void status.refetch();
+  }, [resetPassed]);
   return <QuotaMeterView status={status.data} now={now} />;
 }

@@ -41,12 +41,13 @@ function redactUrl(url: string): string {
 }
 
 /** Rethrows the caller's abort as is; turns our own deadline into a retryable failure. */
-function failOnAbort(context: AttemptContext, url: string, cause: unknown): never {
+function failOnAbort(context: AttemptContext, url: string | undefined, cause: unknown): never {
   if (context.abortSignal?.aborted) throw context.abortSignal.reason;
+  const where = url === undefined ? {} : { url: redactUrl(url) };
   if (context.deadline.aborted) {
-    throw new ProviderError({ provider: context.provider, kind: 'retryable', message: 'timed out', url: redactUrl(url), cause });
+    throw new ProviderError({ provider: context.provider, kind: 'retryable', message: 'timed out', ...where, cause });
   }
-  throw new ProviderError({ provider: context.provider, kind: 'retryable', message: `network error: ${String(cause)}`, url: redactUrl(url), cause });
+  throw new ProviderError({ provider: context.provider, kind: 'retryable', message: `network error: ${String(cause)}`, ...where, cause });
 }
 
 export interface HttpRequest {
@@ -214,7 +215,7 @@ export async function pause(context: AttemptContext, milliseconds: number): Prom
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-  }).catch((error: unknown) => failOnAbort(context, 'about:polling', error));
+  }).catch((error: unknown) => failOnAbort(context, undefined, error));
 }
 
 /** Poll intervals: start small, grow by half each time, cap at five seconds. */

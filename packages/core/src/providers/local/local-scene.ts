@@ -168,7 +168,7 @@ function treatmentFor(style: Style, hue: number): Treatment {
         sky: ['#d9dde4', '#f5f6f8'],
         sun: 'url(#sphere)',
         ridge: (layer) => (layer < 3 ? 'none' : '#c9ccd2'),
-        extra: (scene, width, height, random) =>
+        extra: (_scene, width, height, random) =>
           Array.from({ length: 4 }, (_, index) => {
             const r = Math.min(width, height) * (0.06 + random() * 0.08);
             const x = width * (0.15 + index * 0.22 + random() * 0.05);
