@@ -1,10 +1,36 @@
-import { InvalidRequestError, UnsupportedMediaTypeError } from '@aiphoto/core';
+import type { Readable } from 'node:stream';
+import { AIPhotoError, InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@aiphoto/core';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createCaller } from './root.ts';
 import type { Context } from './trpc.ts';
 
 const FIELDS = new Set(['strength', 'scale', 'format']);
+
+const hasFastifyCode = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string';
+
+/**
+ * Collects a file part, refusing the moment it passes the limit: busboy would otherwise
+ * read (and drop) the rest of an oversized upload before saying anything.
+ */
+async function readWithinLimit(file: Readable & { truncated?: boolean }, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const tooLarge = () => new PayloadTooLargeError(`The upload is larger than the ${maxBytes}-byte limit.`);
+  const onLimit = () => file.destroy(tooLarge());
+  file.once('limit', onLimit);
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } finally {
+    file.off('limit', onLimit);
+  }
+  if (file.truncated) throw tooLarge();
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
 
 /**
  * POST /api/enhance as a plain Fastify route: trpc-to-openapi's adapters accept JSON only,
@@ -24,17 +50,22 @@ export async function registerEnhanceRoute(
         throw new UnsupportedMediaTypeError('Send the photo as multipart/form-data with an "image" file field.');
       }
       const fields: Record<string, unknown> = {};
-      for await (const part of request.parts()) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'image') {
-            await part.toBuffer();
-            throw new InvalidRequestError(`Unexpected file field "${part.fieldname}"; send the photo as "image".`);
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            if (part.fieldname !== 'image') {
+              throw new InvalidRequestError(`Unexpected file field "${part.fieldname}"; send the photo as "image".`);
+            }
+            const bytes = await readWithinLimit(part.file, options.maxUploadBytes);
+            fields.image = new File([bytes], part.filename || 'upload', { type: part.mimetype });
+          } else if (FIELDS.has(part.fieldname)) {
+            fields[part.fieldname] = part.value;
           }
-          const bytes = await part.toBuffer();
-          fields.image = new File([new Uint8Array(bytes)], part.filename || 'upload', { type: part.mimetype });
-        } else if (FIELDS.has(part.fieldname)) {
-          fields[part.fieldname] = part.value;
         }
+      } catch (error) {
+        if (error instanceof AIPhotoError || hasFastifyCode(error)) throw error;
+        // busboy's own complaints (a body cut short, a broken boundary) are the client's.
+        throw new InvalidRequestError('The multipart body is malformed or was cut short.');
       }
       return createCaller(options.createContext(request, reply)).enhance(fields as never);
     },

@@ -7,6 +7,7 @@ import {
   InvalidRequestError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  UnsupportedMediaTypeError,
   etagOf,
   parseRange,
   type AIPhotoError,
@@ -80,6 +81,45 @@ function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, strin
   };
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
+/** Operations that take an upload; every other body is JSON and small. */
+const UPLOAD_PATHS = new Set(['/api/enhance', '/trpc/enhance']);
+
+/** The media type alone, lower-cased: media types are case-insensitive (RFC 9110 8.3.1). */
+export const mediaTypeOf = (header: string | undefined) => header?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
+
+/**
+ * Refuses a body that would pass its route's limit before a byte of it is read. Node never
+ * delivers more than a declared Content-Length, so the declared length bounds what any
+ * parser can buffer. JSON without a length is counted by Fastify's own bodyLimit while it
+ * streams, and REST multipart by busboy's per-part limits; tRPC reads an upload whole
+ * through fetch's FormData with no limit of its own, so there an upload must declare its
+ * length (every browser and HTTP client does for a FormData body).
+ */
+function assertBodyWithinLimit(request: FastifyRequest, url: string, maxUploadBytes: number): void {
+  const { headers } = request;
+  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
+  if (!hasBody) return;
+  const isMultipart = mediaTypeOf(headers['content-type']) === 'multipart/form-data';
+  const isUploadPath = UPLOAD_PATHS.has(url);
+  if (isMultipart && !isUploadPath) {
+    throw new UnsupportedMediaTypeError('This operation takes a JSON body (Content-Type: application/json), not multipart/form-data.');
+  }
+  const limit = isUploadPath && isMultipart ? maxUploadBytes + MULTIPART_OVERHEAD_BYTES : JSON_BODY_LIMIT;
+  const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+  if (declared !== undefined && declared > limit) {
+    throw new PayloadTooLargeError(
+      isMultipart
+        ? `The upload is larger than the ${maxUploadBytes}-byte limit.`
+        : `The request body is larger than the ${JSON_BODY_LIMIT}-byte limit for JSON.`,
+    );
+  }
+  if (declared === undefined && isMultipart && isTrpcPath(url)) {
+    throw new PayloadTooLargeError('Uploads must declare their Content-Length.');
+  }
+}
+
 /**
  * Aborted when the client goes away before the response is written (or a shutdown runs out
  * of time), so work can stop and refund. Live controllers are kept in `inFlight`.
@@ -110,11 +150,9 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    // A hop count becomes proxy-addr's trust function: trust the first N proxies.
-    trustProxy:
-      typeof config.trustProxy === 'number'
-        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
-        : config.trustProxy,
+    // A hop count trusts exactly the first N hops from the socket, so the client is the
+    // address N hops back; a string is a list of trusted proxy addresses.
+    trustProxy: typeof config.trustProxy === 'string' ? config.trustProxy : trustHops(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
     requestIdHeader: false,
     genReqId: (raw) => {
@@ -165,25 +203,14 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
     // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
     if (authError && (isOpenAIPath(url) || (isApiPath(url) && !isDocsPath(url)))) throw authError;
-    // Uploads are streamed to their parsers without Fastify's body limit (tRPC reads the
-    // whole FormData itself), so an oversized one is refused here from its Content-Length.
-    if (request.headers['content-type']?.startsWith('multipart/form-data')) {
-      const declared = Number(request.headers['content-length'] ?? NaN);
-      if (!(declared <= config.limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES)) {
-        throw new PayloadTooLargeError(
-          Number.isNaN(declared)
-            ? 'Uploads must declare their Content-Length.'
-            : `The upload is larger than the ${config.limits.maxUploadBytes}-byte limit.`,
-        );
-      }
-    }
+    assertBodyWithinLimit(request, url, config.limits.maxUploadBytes);
   });
 
   // trpc-to-openapi spreads the body into the input, so a JSON array or string would pass as
   // an object with odd keys; the contract says a body that is not an object is malformed.
   app.addHook('preHandler', async (request) => {
     const body = request.body;
-    const isJson = request.headers['content-type']?.startsWith('application/json') ?? false;
+    const isJson = mediaTypeOf(request.headers['content-type']) === 'application/json';
     if (body === undefined || !isJson || !isApiPath(pathOf(request.url))) return;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new InvalidRequestError('The request body must be a JSON object.');
@@ -194,7 +221,9 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     reply.header('X-Request-Id', request.id);
     // While shutting down, close each keep-alive connection after its response, so the
     // server can finish closing instead of waiting for clients to hang up.
-    if (shuttingDown) reply.header('Connection', 'close');
+    // So does an answer given before the body was read (a 401 or 413 to an upload): the
+    // client stops sending instead of pushing the rest of a large body for nothing.
+    if (shuttingDown || !request.raw.complete) reply.header('Connection', 'close');
     const failure = reply.statusCode >= 400 && request.restError !== undefined ? toAIPhotoError(request.restError) : undefined;
     const state = request.aiphoto;
     const now = clock();

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       publicUrl: undefined,
       freeDailyLimit: 5,
       proDailyLimit: 1000,
-      trustProxy: false,
+      trustProxy: 0,
       localProvider: true,
       blocklistFile: undefined,
       webDir: undefined,
@@ -51,7 +51,9 @@ describe('loadConfig', () => {
       trustProxy: '10.0.0.0/8,192.168.1.1',
       localProvider: false,
     });
-    expect(loadConfig({ AIPHOTO_TRUST_PROXY: 'on' }).trustProxy).toBe(true);
+    expect(loadConfig({ AIPHOTO_TRUST_PROXY: 'on' }).trustProxy).toBe(1);
+    expect(loadConfig({ AIPHOTO_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ AIPHOTO_TRUST_PROXY: 'off' }).trustProxy).toBe(0);
     expect(loadConfig({ AIPHOTO_TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 

@@ -44,17 +44,20 @@ const positiveInt = (defaultValue: number) =>
     .default(defaultValue);
 
 /**
- * Fastify's `trustProxy`: off, on (trust every hop — only behind a proxy you control),
- * a hop count, or a comma-separated list of proxy addresses/CIDRs.
+ * Which proxies may tell us the client's address in X-Forwarded-For: a hop count N (the
+ * client is the address N hops back from the socket), or a comma-separated list of proxy
+ * addresses/CIDRs. `off` is 0 hops; `on` is 1 hop, the single reverse proxy most setups
+ * have. Nothing means "trust every hop": that would let any caller pick its own address by
+ * sending a leftmost X-Forwarded-For entry, and multiply the free tier.
  */
 const trustProxy = z
   .string()
   .default('off')
-  .transform((value, ctx): boolean | number | string => {
+  .transform((value, ctx): number | string => {
     const trimmed = value.trim();
-    const asFlag = FLAG_VALUES[trimmed.toLowerCase()];
-    if (asFlag !== undefined) return asFlag;
     if (/^\d+$/.test(trimmed)) return Number(trimmed);
+    const asFlag = FLAG_VALUES[trimmed.toLowerCase()];
+    if (asFlag !== undefined) return asFlag ? 1 : 0;
     if (/^[0-9a-fA-F:.,/\s]+$/.test(trimmed)) return trimmed.split(',').map((part) => part.trim()).join(',');
     ctx.addIssue({
       code: 'custom',
@@ -151,7 +154,8 @@ export interface Config {
   publicUrl: string | undefined;
   freeDailyLimit: number;
   proDailyLimit: number;
-  trustProxy: boolean | number | string;
+  /** Proxy hops to trust (0: none), or a comma-separated list of proxy addresses/CIDRs. */
+  trustProxy: number | string;
   localProvider: boolean;
   blocklistFile: string | undefined;
   /** The built web app to serve at `/`; unset means the server's own default location. */

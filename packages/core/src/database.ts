@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'libsql';
 
+/*
+ * libsql rather than better-sqlite3: the same synchronous API and the same file format, but
+ * its binary ships inside the npm registry (@libsql/<platform>), so installing needs no
+ * compiler, no Node headers and no download from another host.
+ */
 export type SqliteDatabase = Database.Database;
 
 /** Each entry upgrades the schema by one version; never edit one that has shipped. */
@@ -26,6 +31,21 @@ const MIGRATIONS: string[] = [
 export const DATABASE_FILE_NAME = 'aiphoto.db';
 
 /**
+ * A prepared statement with the parameter and row types the SQL promises. Parameters are
+ * always an array (positional) or an object (named): libsql aborts the whole process on a
+ * boolean and refuses a bare null, so callers bind only strings, numbers and null fields.
+ */
+export interface TypedStatement<Params extends unknown[] | object, Row> {
+  get(params: Params): Row | undefined;
+  all(params: Params): Row[];
+  run(params: Params): unknown;
+}
+
+export function prepare<Params extends unknown[] | object, Row = never>(db: SqliteDatabase, sql: string): TypedStatement<Params, Row> {
+  return db.prepare(sql) as unknown as TypedStatement<Params, Row>;
+}
+
+/**
  * Opens (creating if needed) the service's one SQLite file in the data directory.
  * WAL lets the CLI and the server use the file at the same time; the busy timeout makes a
  * writer wait for the other instead of failing.
@@ -33,19 +53,21 @@ export const DATABASE_FILE_NAME = 'aiphoto.db';
 export function openDatabase(dataDir: string): SqliteDatabase {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
   migrate(db);
   return db;
 }
 
+export function schemaVersion(db: SqliteDatabase): number {
+  // libsql's pragma({ simple: true }) returns the whole row, so read the column by name.
+  return prepare<[], { user_version: number }>(db, 'PRAGMA user_version').get([])!.user_version;
+}
+
 function migrate(db: SqliteDatabase): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   db.transaction(() => {
-    for (let version = current; version < MIGRATIONS.length; version++) {
+    for (let version = schemaVersion(db); version < MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version]!);
     }
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

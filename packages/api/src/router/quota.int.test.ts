@@ -115,6 +115,32 @@ describe('client identity', () => {
     expect((await t.generate(prompt, { 'x-forwarded-for': '198.51.100.2' })).status).toBe(429);
   });
 
+  // Each case: the proxies in front append the address they saw; an attacker varies only the
+  // leftmost entry it sends itself. The free tier (limit 1) must not grow with that entry.
+  it.each([
+    ['off', (spoof: string) => `${spoof}, 203.0.113.7`],
+    ['on', (spoof: string) => `${spoof}, 203.0.113.7`],
+    ['1', (spoof: string) => `${spoof}, 203.0.113.7`],
+    ['2', (spoof: string) => `${spoof}, 203.0.113.7, 10.0.0.5`],
+    ['127.0.0.1/8, 10.0.0.0/8', (spoof: string) => `${spoof}, 203.0.113.7, 10.0.0.5`],
+  ])('AIPHOTO_TRUST_PROXY=%s never lets a spoofed leftmost X-Forwarded-For entry multiply the free tier', async (trust, chain) => {
+    await using t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1', AIPHOTO_TRUST_PROXY: trust } });
+    expect((await t.generate(prompt, { 'x-forwarded-for': chain('198.51.100.1') })).status).toBe(200);
+    for (const spoof of ['198.51.100.2', '198.51.100.3', '2001:db8::1']) {
+      const refused = await t.generate(prompt, { 'x-forwarded-for': chain(spoof) });
+      expect(refused.status).toBe(429);
+      expect(rateLimitOf(refused).remaining).toBe(0);
+    }
+  });
+
+  it('takes the client N hops back from the socket with a hop count', async () => {
+    await using t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1', AIPHOTO_TRUST_PROXY: '2' } });
+    // Two proxies: the far one appended the client, the near one (the socket) appended the far one.
+    expect((await t.generate(prompt, { 'x-forwarded-for': '203.0.113.7, 10.0.0.5' })).status).toBe(200);
+    expect((await t.generate(prompt, { 'x-forwarded-for': '203.0.113.8, 10.0.0.5' })).status).toBe(200);
+    expect((await t.generate(prompt, { 'x-forwarded-for': '203.0.113.8, 10.0.0.6' })).status).toBe(429);
+  });
+
   it('counts each forwarded client separately behind a trusted proxy, grouping IPv6 by /64', async () => {
     await using t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1', AIPHOTO_TRUST_PROXY: 'on' } });
     expect((await t.generate(prompt, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(200);

@@ -75,14 +75,27 @@ export async function startTestServer(
   };
 }
 
-/** The five rate-limit headers, parsed, for assertions. */
+/** A header that must be present; a missing one fails the test instead of reading as 0. */
+export function requiredHeader(response: Response, name: string): string {
+  const value = response.headers.get(name);
+  if (value === null) throw new Error(`response ${response.status} has no ${name} header`);
+  return value;
+}
+
+const wholeNumberHeader = (response: Response, name: string): number => {
+  const value = requiredHeader(response, name);
+  if (!/^\d+$/.test(value)) throw new Error(`${name} is "${value}", not a whole number`);
+  return Number(value);
+};
+
+/** The five rate-limit headers, parsed, for assertions; every one must be present. */
 export function rateLimitOf(response: Response) {
   return {
-    limit: Number(response.headers.get('x-ratelimit-limit')),
-    remaining: Number(response.headers.get('x-ratelimit-remaining')),
-    reset: Number(response.headers.get('x-ratelimit-reset')),
-    policy: response.headers.get('ratelimit-policy'),
-    ratelimit: response.headers.get('ratelimit'),
+    limit: wholeNumberHeader(response, 'x-ratelimit-limit'),
+    remaining: wholeNumberHeader(response, 'x-ratelimit-remaining'),
+    reset: wholeNumberHeader(response, 'x-ratelimit-reset'),
+    policy: requiredHeader(response, 'ratelimit-policy'),
+    ratelimit: requiredHeader(response, 'ratelimit'),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../database.ts';
+import { prepare, type SqliteDatabase } from '../database.ts';
 import type { ApiKeyRecord, KeyStore } from './key-store.ts';
 
 interface Row {
@@ -21,31 +21,41 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   revokedAt: row.revoked_at,
 });
 
+/** Statements are prepared once: the key lookup runs on every authenticated request. */
 export class SqliteKeyStore implements KeyStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly insertStatement;
+  private readonly findByHashStatement;
+  private readonly listStatement;
+  private readonly revokeStatement;
+
+  constructor(db: SqliteDatabase) {
+    this.insertStatement = prepare<ApiKeyRecord>(
+      db,
+      `INSERT INTO api_keys (id, name, prefix, hash, daily_limit, created_at, revoked_at)
+       VALUES (@id, @name, @prefix, @hash, @dailyLimit, @createdAt, @revokedAt)`,
+    );
+    this.findByHashStatement = prepare<[string], Row>(db, 'SELECT * FROM api_keys WHERE hash = ?');
+    this.listStatement = prepare<[], Row>(db, 'SELECT * FROM api_keys ORDER BY created_at, id');
+    this.revokeStatement = prepare<[string, string], { id: string }>(
+      db,
+      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING id',
+    );
+  }
 
   async insert(record: ApiKeyRecord) {
-    this.db
-      .prepare(
-        `INSERT INTO api_keys (id, name, prefix, hash, daily_limit, created_at, revoked_at)
-         VALUES (@id, @name, @prefix, @hash, @dailyLimit, @createdAt, @revokedAt)`,
-      )
-      .run(record);
+    this.insertStatement.run(record);
   }
 
   async findByHash(hash: string) {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM api_keys WHERE hash = ?').get(hash);
+    const row = this.findByHashStatement.get([hash]);
     return row && toRecord(row);
   }
 
   async list() {
-    return this.db.prepare<[], Row>('SELECT * FROM api_keys ORDER BY created_at, id').all().map(toRecord);
+    return this.listStatement.all([]).map(toRecord);
   }
 
   async revoke(id: string, at: string) {
-    const exists = this.db.prepare<[string], { id: string }>('SELECT id FROM api_keys WHERE id = ?').get(id);
-    if (!exists) return false;
-    this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(at, id);
-    return true;
+    return this.revokeStatement.get([at, id]) !== undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../database.ts';
+import { prepare, type SqliteDatabase } from '../database.ts';
 import type { QuotaStore } from './quota-store.ts';
 
 /**
@@ -11,15 +11,18 @@ export class SqliteQuotaStore implements QuotaStore {
   private readonly usageStatement;
 
   constructor(private readonly db: SqliteDatabase) {
-    this.reserveStatement = db.prepare<{ subject: string; day: string; units: number; limit: number }, { used: number }>(
+    this.reserveStatement = prepare<{ subject: string; day: string; units: number; limit: number }, { used: number }>(
+      db,
       `INSERT INTO quota_usage (subject, day, used) SELECT @subject, @day, @units WHERE @units <= @limit
        ON CONFLICT (subject, day) DO UPDATE SET used = used + @units WHERE used + @units <= @limit
        RETURNING used`,
     );
-    this.releaseStatement = db.prepare<{ subject: string; day: string; units: number }, { used: number }>(
+    this.releaseStatement = prepare<{ subject: string; day: string; units: number }, { used: number }>(
+      db,
       `UPDATE quota_usage SET used = MAX(used - @units, 0) WHERE subject = @subject AND day = @day RETURNING used`,
     );
-    this.usageStatement = db.prepare<{ subject: string; day: string }, { used: number }>(
+    this.usageStatement = prepare<{ subject: string; day: string }, { used: number }>(
+      db,
       `SELECT used FROM quota_usage WHERE subject = @subject AND day = @day`,
     );
   }
@@ -40,7 +43,7 @@ export class SqliteQuotaStore implements QuotaStore {
 
   /** Days before `oldestDayKept` no longer answer any question; drop them. */
   prune(oldestDayKept: string): void {
-    this.db.prepare('DELETE FROM quota_usage WHERE day < ?').run(oldestDayKept);
+    prepare<[string]>(this.db, 'DELETE FROM quota_usage WHERE day < ?').run([oldestDayKept]);
   }
 
   async close() {}
