@@ -108,3 +108,32 @@ describe('several instances sharing Redis and S3', () => {
     expect(a.logs()).toContain('redis reachable again');
   });
 });
+
+describe('a Redis that stops answering', () => {
+  it('answers 503 with Retry-After within the command timeout, /readyz says not ready, and recovers', async () => {
+    const redis = await TestRedisServer.start();
+    try {
+      await using t = await startTestServer({ env: { REDIS_URL: redis.url, AIPHOTO_REDIS_TIMEOUT_MS: '400' } });
+      expect((await t.generate({ prompt: 'before' })).status).toBe(200);
+      redis.freeze();
+      try {
+        const started = Date.now();
+        const refused = await t.generate({ prompt: 'while frozen' });
+        expect(refused.status).toBe(503);
+        expect(await refused.json()).toMatchObject({ success: false, error: 'service_unavailable' });
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        const readyz = await t.fetch('/readyz');
+        expect(readyz.status).toBe(503);
+        expect(await readyz.json()).toMatchObject({ status: 'unavailable', store: false });
+        // Without a command timeout each of these waited ~15 s for a frozen Redis.
+        expect(Date.now() - started).toBeLessThan(5_000);
+      } finally {
+        redis.thaw();
+      }
+      await expect.poll(async () => (await t.fetch('/readyz')).status, { timeout: 10_000 }).toBe(200);
+      expect((await t.generate({ prompt: 'after' })).status).toBe(200);
+    } finally {
+      await redis.stop();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
@@ -154,6 +155,23 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // address N hops back; a string is a list of trusted proxy addresses.
     trustProxy: typeof config.trustProxy === 'string' ? config.trustProxy : trustHops(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
+    // Slow clients are cut off: headers must arrive within headersTimeout and the whole
+    // request within requestTimeout (Node answers 408 and closes), idle keep-alive sockets
+    // close after keepAliveTimeout. There is deliberately no socket inactivity timeout: a
+    // long enhance leaves a healthy socket silent for minutes while the server works.
+    requestTimeout: config.connections.requestTimeoutMs,
+    keepAliveTimeout: config.connections.keepAliveTimeoutMs,
+    serverFactory: (handler) =>
+      http.createServer(
+        {
+          headersTimeout: Math.min(config.connections.headersTimeoutMs, config.connections.requestTimeoutMs),
+          requestTimeout: config.connections.requestTimeoutMs,
+          keepAliveTimeout: config.connections.keepAliveTimeoutMs,
+          // Node checks those timeouts on this interval (30 s by default).
+          connectionsCheckingInterval: Math.min(1_000, config.connections.headersTimeoutMs),
+        },
+        handler,
+      ),
     requestIdHeader: false,
     genReqId: (raw) => {
       const incoming = raw.headers['x-request-id'];

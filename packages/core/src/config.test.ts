@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       s3: undefined,
       imageTtlDays: 30,
       shutdownTimeoutMs: 25_000,
+      connections: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 },
+      redisTimeoutMs: 1_500,
       openaiMaxImages: 4,
       providers: {},
       moderation: 'off',

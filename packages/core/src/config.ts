@@ -100,6 +100,10 @@ export const envSchema = z.object({
   AWS_SESSION_TOKEN: secret,
   AIPHOTO_IMAGE_TTL_DAYS: z.coerce.number({ error: 'expected a number of days' }).min(0, { error: 'expected 0 (keep for ever) or more' }).default(30),
   AIPHOTO_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
+  AIPHOTO_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  AIPHOTO_REQUEST_TIMEOUT_MS: positiveInt(60_000),
+  AIPHOTO_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  AIPHOTO_REDIS_TIMEOUT_MS: positiveInt(1_500),
   AIPHOTO_OPENAI_MAX_N: positiveInt(4),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
@@ -168,6 +172,17 @@ export interface Config {
   s3: S3Config | undefined;
   /** Images older than this are removed; 0 keeps them for ever. */
   imageTtlDays: number;
+  /** Slow clients are cut off: see the README's "Limits and timeouts". */
+  connections: {
+    /** From connection to the end of the request headers. */
+    headersTimeoutMs: number;
+    /** From connection to the end of the whole request, body included. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open between requests. */
+    keepAliveTimeoutMs: number;
+  };
+  /** Longest wait for one Redis command before the request answers 503. */
+  redisTimeoutMs: number;
   /** How long SIGTERM waits for in-flight requests before cancelling (and refunding) them. */
   shutdownTimeoutMs: number;
   /** Largest `n` accepted by the OpenAI-compatible images endpoint. */
@@ -266,6 +281,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
       : undefined,
     imageTtlDays: values.AIPHOTO_IMAGE_TTL_DAYS,
     shutdownTimeoutMs: values.AIPHOTO_SHUTDOWN_TIMEOUT_MS,
+    connections: {
+      headersTimeoutMs: values.AIPHOTO_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: values.AIPHOTO_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: values.AIPHOTO_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    redisTimeoutMs: values.AIPHOTO_REDIS_TIMEOUT_MS,
     openaiMaxImages: values.AIPHOTO_OPENAI_MAX_N,
     providers,
     moderation: values.AIPHOTO_MODERATION,

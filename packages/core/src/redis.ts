@@ -14,13 +14,20 @@ const RETRY_AFTER_SECONDS = 5;
  * closed instead of admitting unmetered work. The outage is logged once, not per request,
  * and ioredis reconnects by itself.
  */
-export async function connectRedis(url: string, logger?: RedisLogger, readyTimeoutMs = 5_000): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  options: { logger?: RedisLogger; commandTimeoutMs: number; readyTimeoutMs?: number },
+): Promise<Redis> {
+  const { logger, readyTimeoutMs = 5_000 } = options;
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
+    // A Redis that accepts the connection but never answers (frozen, swapping, a network
+    // black hole) must not hold every request: each command gives up and the request is 503.
+    commandTimeout: options.commandTimeoutMs,
   });
   let down = false;
   const markDown = (reason: string) => {

@@ -61,9 +61,9 @@ interface Stores {
  * The quota and key stores: one SQLite file in the data directory by default, or Redis
  * when REDIS_URL is set, so that every instance shares exact counts and the same keys.
  */
-async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl'>, clock: Clock, logger?: RedisLogger): Promise<Stores> {
+async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'>, clock: Clock, logger?: RedisLogger): Promise<Stores> {
   if (config.redisUrl) {
-    const redis: Redis = await connectRedis(config.redisUrl, logger);
+    const redis: Redis = await connectRedis(config.redisUrl, { ...(logger ? { logger } : {}), commandTimeoutMs: config.redisTimeoutMs });
     return {
       quota: new RedisQuotaStore(redis),
       keys: new RedisKeyStore(redis),
@@ -90,7 +90,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl'>, clock: C
 }
 
 /** Keys alone, for the CLI: it must not need the renderer, the models or the storage. */
-export async function openKeyService(config: Pick<Config, 'dataDir' | 'redisUrl'>): Promise<{ keys: KeyService; close: () => Promise<void> }> {
+export async function openKeyService(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'>): Promise<{ keys: KeyService; close: () => Promise<void> }> {
   const stores = await openStores(config, () => new Date());
   return { keys: new KeyService(stores.keys), close: stores.close };
 }

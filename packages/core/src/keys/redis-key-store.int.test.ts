@@ -10,7 +10,7 @@ describe('KeyService on Redis', () => {
   let redis: Redis;
   beforeAll(async () => {
     server = await TestRedisServer.start();
-    redis = await connectRedis(server.url);
+    redis = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
   });
   afterAll(async () => {
     redis.disconnect();
@@ -19,7 +19,7 @@ describe('KeyService on Redis', () => {
 
   it('creates, verifies, lists and revokes keys that every client of the same Redis sees', async () => {
     const keys = new KeyService(new RedisKeyStore(redis, 'k1'));
-    const other = await connectRedis(server.url);
+    const other = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
     try {
       const elsewhere = new KeyService(new RedisKeyStore(other, 'k1'));
       const { key, record } = await keys.create({ name: 'shared', dailyLimit: 7 });

@@ -18,7 +18,7 @@ describeQuotaStore('redis', { persistent: true }, () => {
   const clients: Redis[] = [];
   return {
     open: async () => {
-      const client = await connectRedis(server.url);
+      const client = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
       clients.push(client);
       return new RedisQuotaStore(client, prefix);
     },
@@ -29,7 +29,7 @@ describeQuotaStore('redis', { persistent: true }, () => {
 });
 
 it('expires a day’s count after that day and the two after it', async () => {
-  const client = await connectRedis(server.url);
+  const client = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
   try {
     const store = new RedisQuotaStore(client, 'ttl');
     await store.reserve('ip:1', '2026-05-09', 1, 5);
@@ -42,7 +42,7 @@ it('expires a day’s count after that day and the two after it', async () => {
 });
 
 it('answers 503 service_unavailable while Redis is down, and works again when it returns', async () => {
-  const client = await connectRedis(server.url);
+  const client = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
   try {
     const store = new RedisQuotaStore(client, 'outage');
     await store.reserve('ip:1', '2026-05-09', 1, 5);

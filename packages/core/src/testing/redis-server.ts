@@ -54,6 +54,15 @@ export class TestRedisServer {
     }
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Stops the server (and only it), waiting until it has exited. */
   async stop(): Promise<void> {
     const child = this.process;
@@ -61,6 +70,7 @@ export class TestRedisServer {
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
     });
   }
