@@ -23,6 +23,35 @@ describe('metrics and health', () => {
     expect(text).toContain('aiphoto_process_resident_memory_bytes');
   });
 
+  it('keeps the number of request series fixed however many paths callers invent', async () => {
+    await using t = await startTestServer();
+    const seriesCount = async () =>
+      (await (await t.fetch('/metrics')).text()).split('\n').filter((line) => line.startsWith('aiphoto_http_request')).length;
+    const randomPaths = (count: number, seed: string) =>
+      Array.from({ length: count }, (_, i) => {
+        const junk = `${seed}${i}${Math.random().toString(36).slice(2)}`;
+        return [`/api/${junk}`, `/api/generate/${junk}`, `/trpc/${junk}`, `/v1/${junk}`, `/images/${junk}.png`, `/${junk}`, `/api/docs/${junk}`][i % 7]!;
+      });
+    const hit = async (paths: string[]) => {
+      for (let i = 0; i < paths.length; i += 50) {
+        await Promise.all(
+          paths.slice(i, i + 50).map(async (pathname, j) => {
+            // Anonymous, with a bad key, and POST: each reaches the routes by another way.
+            const headers: Record<string, string> = j % 3 === 1 ? { authorization: 'Bearer aip_nope' } : {};
+            const response = await t.fetch(pathname, { method: j % 3 === 2 ? 'POST' : 'GET', headers });
+            await response.arrayBuffer();
+          }),
+        );
+      }
+    };
+    await hit(randomPaths(140, 'warm'));
+    await seriesCount(); // the scrape itself is a route too: let it appear once
+    const before = await seriesCount();
+    await hit(randomPaths(3_000, 'flood'));
+    expect(await seriesCount()).toBe(before);
+    expect((await (await t.fetch('/metrics')).text())).toContain('route="unmatched"');
+  });
+
   it('answers /healthz and /readyz', async () => {
     await using t = await startTestServer();
     expect(await (await t.fetch('/healthz')).json()).toEqual({ status: 'ok' });

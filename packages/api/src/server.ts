@@ -22,7 +22,7 @@ import {
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
-import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
+import { fastifyTRPCOpenApiPlugin, type OpenApiMeta } from 'trpc-to-openapi';
 import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
 import { HTTP_STATUS, errorEnvelope, toAIPhotoError } from './errors.ts';
 import { registerEnhanceRoute } from './enhance-route.ts';
@@ -260,12 +260,22 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     return payload;
   });
 
+  // Metric labels must stay a fixed set whatever paths callers invent: the matched route
+  // template, the REST operation behind trpc-to-openapi's wildcard, or one "unmatched".
+  const restOperationPaths = new Set(
+    Object.values(appRouter._def.procedures).flatMap((procedure) => {
+      const path = (procedure as { _def: { meta?: OpenApiMeta } })._def.meta?.openapi?.path;
+      return path ? [`/api${path}`] : [];
+    }),
+  );
+  const metricRoute = (request: FastifyRequest): string => {
+    const matched = request.routeOptions.url;
+    if (matched === undefined) return 'unmatched';
+    if (matched !== '/api/*') return matched;
+    return restOperationPaths.has(request.entryPath ?? '') ? request.entryPath! : 'unmatched';
+  };
   app.addHook('onResponse', async (request, reply) => {
-    // trpc-to-openapi serves every REST procedure from one wildcard route; label them by path,
-    // which is bounded because only real procedures answer anything but 404 there.
-    const matched = request.routeOptions.url ?? 'unmatched';
-    const route = matched === '/api/*' && reply.statusCode !== 404 ? (request.entryPath ?? matched) : matched;
-    metrics.request(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.request(metricRoute(request), request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
   app.setErrorHandler(async (error, request, reply) => {
