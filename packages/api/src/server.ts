@@ -13,7 +13,9 @@ import {
   parseRange,
   type AIPhotoError,
   NotFoundError,
+  configuredSecrets,
   createCoreServices,
+  redactingStream,
   parseImageFileName,
   type Config,
   type CoreServices,
@@ -149,7 +151,8 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
         paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', 'key'],
         censor: '[redacted]',
       },
-      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Every line is scrubbed on its way out, whatever wrote it and at whatever level.
+      stream: redactingStream(options.logStream ?? process.stdout, configuredSecrets(config)),
     },
     // A hop count trusts exactly the first N hops from the socket, so the client is the
     // address N hops back; a string is a list of trusted proxy addresses.

@@ -15,3 +15,4 @@ export { OUTPUT_FORMATS, type OutputFormat } from './enhance/image-io.ts';
 export { MODEL_SIZES, type ModelSize } from './enhance/esrgan-models.ts';
 export type { GenerationObserver } from './image-service.ts';
 export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';
+export { configuredSecrets, redactSecrets, redactingStream } from './redact.ts';
