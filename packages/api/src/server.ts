@@ -31,6 +31,15 @@ import { registerEnhanceRoute } from './enhance-route.ts';
 import { createMetrics } from './metrics.ts';
 import { OpenAIParamError, openaiError, registerOpenAICompat } from './openai-compat.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import {
+  JSON_BODY_LIMIT,
+  MAX_TRPC_BATCH,
+  assertBatchWithinLimit,
+  assertBodyWithinLimit,
+  assertJsonNotTooDeep,
+  isTrpcPath,
+  mediaTypeOf,
+} from './request-guards.ts';
 import { appRouter, type AppRouter } from './root.ts';
 import type { Context, RequestState } from './trpc.ts';
 
@@ -60,17 +69,13 @@ export interface AIPhotoServer {
   shutdown(deadlineMs?: number): Promise<void>;
 }
 
-const JSON_BODY_LIMIT = 64 * 1024;
 /** Where `pnpm build` puts the web app in this repository. */
 const DEFAULT_WEB_DIR = path.resolve(import.meta.dirname, '../../../apps/web/dist');
-/** Room for multipart boundaries and the small text fields around the file. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
 /** Paths under /api that are documentation, not operations: no key is checked there. */
 const isDocsPath = (url: string) => url === '/api/openapi.json' || url === '/api/docs' || url.startsWith('/api/docs/');
 const pathOf = (url: string) => url.split('?', 1)[0]!;
 const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');
-const isTrpcPath = (url: string) => url === '/trpc' || url.startsWith('/trpc/');
 const isOpenAIPath = (url: string) => url.startsWith('/v1/');
 
 function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, string> {
@@ -84,44 +89,13 @@ function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, strin
   };
 }
 
+/** The REST operations trpc-to-openapi serves from its one `/api/*` route. */
+const REST_OPERATIONS = Object.values(appRouter._def.procedures).flatMap((procedure) => {
+  const openapi = (procedure as { _def: { meta?: OpenApiMeta } })._def.meta?.openapi;
+  return openapi ? [{ method: openapi.method, path: `/api${openapi.path}` }] : [];
+});
+
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
-
-/** Operations that take an upload; every other body is JSON and small. */
-const UPLOAD_PATHS = new Set(['/api/enhance', '/trpc/enhance']);
-
-/** The media type alone, lower-cased: media types are case-insensitive (RFC 9110 8.3.1). */
-export const mediaTypeOf = (header: string | undefined) => header?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
-
-/**
- * Refuses a body that would pass its route's limit before a byte of it is read. Node never
- * delivers more than a declared Content-Length, so the declared length bounds what any
- * parser can buffer. JSON without a length is counted by Fastify's own bodyLimit while it
- * streams, and REST multipart by busboy's per-part limits; tRPC reads an upload whole
- * through fetch's FormData with no limit of its own, so there an upload must declare its
- * length (every browser and HTTP client does for a FormData body).
- */
-function assertBodyWithinLimit(request: FastifyRequest, url: string, maxUploadBytes: number): void {
-  const { headers } = request;
-  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
-  if (!hasBody) return;
-  const isMultipart = mediaTypeOf(headers['content-type']) === 'multipart/form-data';
-  const isUploadPath = UPLOAD_PATHS.has(url);
-  if (isMultipart && !isUploadPath) {
-    throw new UnsupportedMediaTypeError('This operation takes a JSON body (Content-Type: application/json), not multipart/form-data.');
-  }
-  const limit = isUploadPath && isMultipart ? maxUploadBytes + MULTIPART_OVERHEAD_BYTES : JSON_BODY_LIMIT;
-  const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
-  if (declared !== undefined && declared > limit) {
-    throw new PayloadTooLargeError(
-      isMultipart
-        ? `The upload is larger than the ${maxUploadBytes}-byte limit.`
-        : `The request body is larger than the ${JSON_BODY_LIMIT}-byte limit for JSON.`,
-    );
-  }
-  if (declared === undefined && isMultipart && isTrpcPath(url)) {
-    throw new PayloadTooLargeError('Uploads must declare their Content-Length.');
-  }
-}
 
 /**
  * Aborted when the client goes away before the response is written (or a shutdown runs out
@@ -176,6 +150,18 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
         handler,
       ),
     requestIdHeader: false,
+    // Long enough for a full tRPC batch of procedure names; longer paths are refused in
+    // the contract's shape by frameworkErrors below, never with Fastify's bare 414.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: (error, request, reply) => {
+      const url = pathOf(request.url);
+      const domain =
+        isTrpcPath(url) && error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new InvalidRequestError(`A tRPC batch may hold at most ${MAX_TRPC_BATCH} calls.`)
+          : new NotFoundError(`No such path: ${request.method} ${url.slice(0, 200)}; see /api/docs for the API.`);
+      reply.header('X-Request-Id', request.id);
+      void (reply as FastifyReply).status(HTTP_STATUS[domain.code]).send(errorEnvelope(domain));
+    },
     genReqId: (raw) => {
       const incoming = raw.headers['x-request-id'];
       return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -224,7 +210,18 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // REST refuses a bad key before reading the body (401 comes before 400/413/415); tRPC
     // refuses it in the procedure middleware so the client sees a tRPC-shaped error.
     if (authError && (isOpenAIPath(url) || (isApiPath(url) && !isDocsPath(url)))) throw authError;
-    assertBodyWithinLimit(request, url, config.limits.maxUploadBytes);
+    try {
+      assertBodyWithinLimit(request, url, config.limits.maxUploadBytes);
+      assertBatchWithinLimit(url);
+    } catch (error) {
+      // A refused key is the first thing any caller hears, on tRPC as on REST.
+      throw authError ?? error;
+    }
+    // trpc-to-openapi answers HEAD on any path under /api with 204; only the GET operations
+    // have a HEAD (registered below), everything else there is 404.
+    if (request.method === 'HEAD' && request.routeOptions.url === '/api/*') {
+      throw new NotFoundError(`No such path: HEAD ${url}; see /api/docs for the API.`);
+    }
   });
 
   // trpc-to-openapi spreads the body into the input, so a JSON array or string would pass as
@@ -232,7 +229,9 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   app.addHook('preHandler', async (request) => {
     const body = request.body;
     const isJson = mediaTypeOf(request.headers['content-type']) === 'application/json';
-    if (body === undefined || !isJson || !isApiPath(pathOf(request.url))) return;
+    if (body === undefined || !isJson) return;
+    assertJsonNotTooDeep(body);
+    if (!isApiPath(pathOf(request.url))) return;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new InvalidRequestError('The request body must be a JSON object.');
     }
@@ -265,12 +264,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
 
   // Metric labels must stay a fixed set whatever paths callers invent: the matched route
   // template, the REST operation behind trpc-to-openapi's wildcard, or one "unmatched".
-  const restOperationPaths = new Set(
-    Object.values(appRouter._def.procedures).flatMap((procedure) => {
-      const path = (procedure as { _def: { meta?: OpenApiMeta } })._def.meta?.openapi?.path;
-      return path ? [`/api${path}`] : [];
-    }),
-  );
+  const restOperationPaths = new Set(REST_OPERATIONS.map((operation) => operation.path));
   const metricRoute = (request: FastifyRequest): string => {
     const matched = request.routeOptions.url;
     if (matched === undefined) return 'unmatched';
@@ -388,6 +382,11 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   );
   const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   await app.register(fastifyStatic, { root: swaggerUiDir, prefix: DOCS_ASSET_PREFIX, decorateReply: false, index: false });
+
+  // HEAD is GET without the body: the rate-limit headers a client may want, nothing run.
+  for (const operation of REST_OPERATIONS.filter((candidate) => candidate.method === 'GET')) {
+    app.head(operation.path, async (_request, reply) => reply.status(200).send());
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

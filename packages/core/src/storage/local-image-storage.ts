@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { IMAGE_FORMATS, newImageId, type ByteRange, type ImageExtension, type ImageStorage } from './image-storage.ts';
 
+const PARTIAL_SUFFIX = '.partial';
+
 /** Images as files under `<dataDir>/images`, written to a temporary name and renamed into place. */
 export class LocalImageStorage implements ImageStorage {
   private readonly directory: string;
@@ -10,6 +12,18 @@ export class LocalImageStorage implements ImageStorage {
   constructor(dataDir: string) {
     this.directory = path.join(dataDir, 'images');
     fs.mkdirSync(this.directory, { recursive: true });
+    this.removePartialFiles();
+  }
+
+  /**
+   * A crash between writing and renaming leaves a `.partial` file that nothing will ever
+   * serve or sweep. One server owns a local data directory (several instances share S3
+   * instead), so at startup every such file is a leftover.
+   */
+  private removePartialFiles(): void {
+    for (const name of fs.readdirSync(this.directory)) {
+      if (name.endsWith(PARTIAL_SUFFIX)) fs.rmSync(path.join(this.directory, name), { force: true });
+    }
   }
 
   private file(id: string, ext: ImageExtension) {
@@ -20,7 +34,7 @@ export class LocalImageStorage implements ImageStorage {
     const id = newImageId();
     const fileName = `${id}.${ext}`;
     const finalPath = path.join(this.directory, fileName);
-    const temporaryPath = `${finalPath}.partial`;
+    const temporaryPath = `${finalPath}${PARTIAL_SUFFIX}`;
     const handle = await fs.promises.open(temporaryPath, 'wx');
     try {
       await handle.writeFile(bytes);
