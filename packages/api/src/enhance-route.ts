@@ -13,7 +13,7 @@ const hasFastifyCode = (error: unknown) => typeof (error as { code?: unknown })?
  * Collects a file part, refusing the moment it passes the limit: busboy would otherwise
  * read (and drop) the rest of an oversized upload before saying anything.
  */
-async function readWithinLimit(file: Readable & { truncated?: boolean }, maxBytes: number): Promise<Uint8Array> {
+async function readWithinLimit(file: Readable & { truncated?: boolean }, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Buffer[] = [];
   let size = 0;
   const tooLarge = () => new PayloadTooLargeError(`The upload is larger than the ${maxBytes}-byte limit.`);

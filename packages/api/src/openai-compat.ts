@@ -118,10 +118,10 @@ function parseImagesRequest(body: unknown, maxImages: number): ImagesRequest {
 
 export function registerOpenAICompat(
   app: FastifyInstance,
-  options: { services: CoreServices; contextFor: (request: FastifyRequest, reply: FastifyReply) => Context; maxImages: number },
+  options: { services: CoreServices; contextFor: (request: FastifyRequest, reply: FastifyReply) => Context },
 ) {
   app.post('/v1/images/generations', async (request, reply) => {
-    const images = parseImagesRequest(request.body, options.maxImages);
+    const images = parseImagesRequest(request.body, options.services.images.maxImagesPerRequest);
     const created = await createCaller(options.contextFor(request, reply)).generateImages({
       prompt: images.prompt,
       model: images.model as never,

@@ -13,6 +13,7 @@ import {
   parseRange,
   type AIPhotoError,
   NotFoundError,
+  CallerGoneError,
   configuredSecrets,
   createCoreServices,
   redactingStream,
@@ -95,6 +96,19 @@ const REST_OPERATIONS = Object.values(appRouter._def.procedures).flatMap((proced
   return openapi ? [{ method: openapi.method, path: `/api${openapi.path}` }] : [];
 });
 
+/**
+ * Only the server's own failures are errors in the log. A caller that hung up is not one:
+ * its work was stopped on purpose, and nobody is waiting for the answer.
+ */
+function logFailure(request: FastifyRequest, domain: AIPhotoError, error: unknown, message: string): void {
+  if (request.raw.socket?.destroyed) {
+    request.log.info({ code: domain.code }, 'caller went away before the answer');
+    return;
+  }
+  // generation_failed is not here: the router already warned about each provider's failure.
+  if (domain.code === 'server_error') request.log.error({ err: error }, message);
+}
+
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /**
@@ -106,7 +120,7 @@ function requestSignal(request: FastifyRequest, reply: FastifyReply, inFlight: S
   inFlight.add(controller);
   reply.raw.on('close', () => {
     inFlight.delete(controller);
-    if (!reply.raw.writableFinished) controller.abort(new Error(`client closed request ${request.id}`));
+    if (!reply.raw.writableFinished) controller.abort(new CallerGoneError(request.id));
   });
   return controller.signal;
 }
@@ -278,7 +292,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   app.setErrorHandler(async (error, request, reply) => {
     const domain = toAIPhotoError(error);
     const status = HTTP_STATUS[domain.code];
-    if (status >= 500 && domain.code !== 'service_unavailable') request.log.error({ err: error }, 'request failed');
+    logFailure(request, domain, error, 'request failed');
     request.restError = domain;
     if (isOpenAIPath(request.entryPath ?? pathOf(request.url))) {
       const openai = openaiError(domain, error instanceof OpenAIParamError ? error.param : undefined);
@@ -351,7 +365,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }) => contextFor(req, res);
 
   await registerEnhanceRoute(app, { maxUploadBytes: config.limits.maxUploadBytes, createContext: contextFor });
-  registerOpenAICompat(app, { services, contextFor, maxImages: config.openaiMaxImages });
+  registerOpenAICompat(app, { services, contextFor });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
@@ -359,7 +373,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       router: appRouter,
       createContext,
       onError: ({ error, req }) => {
-        if (toAIPhotoError(error).code === 'server_error') req.log.error({ err: error }, 'tRPC call failed');
+        logFailure(req, toAIPhotoError(error), error, 'tRPC call failed');
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
@@ -370,7 +384,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     createContext: createContext as never,
     onError: ({ error, req }: { error: unknown; req: FastifyRequest }) => {
       req.restError = error;
-      if (toAIPhotoError(error).code === 'server_error') req.log.error({ err: error }, 'API call failed');
+      logFailure(req, toAIPhotoError(error), error, 'API call failed');
     },
   } as never);
 

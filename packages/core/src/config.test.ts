@@ -24,11 +24,12 @@ describe('loadConfig', () => {
       connections: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 },
       redisTimeoutMs: 1_500,
       openaiMaxImages: 4,
+      inFlightPerCaller: { generates: 4, enhances: 1 },
       providers: {},
       moderation: 'off',
       timeouts: { attemptMs: 90_000, generationMs: 180_000, pollIntervalMs: 500 },
-      limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 4096 * 4096 },
-      enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 288 },
+      limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 2048 * 2048 },
+      enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 288, jobTimeoutMs: 120_000 },
     });
   });
 

@@ -108,7 +108,11 @@ export const envSchema = z.object({
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
   AIPHOTO_MAX_INPUT_PIXELS: positiveInt(2048 * 2048),
-  AIPHOTO_MAX_OUTPUT_PIXELS: positiveInt(4096 * 4096),
+  // About 20 s of the default model on two cores: what one unit buys (bench/enhance).
+  AIPHOTO_MAX_OUTPUT_PIXELS: positiveInt(2048 * 2048),
+  AIPHOTO_ENHANCE_JOB_TIMEOUT_MS: positiveInt(120_000),
+  AIPHOTO_MAX_GENERATES_IN_FLIGHT: positiveInt(4),
+  AIPHOTO_MAX_ENHANCES_IN_FLIGHT: positiveInt(1),
   AIPHOTO_ENHANCE_MODEL: z.enum(MODEL_SIZES, { error: `expected one of ${MODEL_SIZES.join(', ')}` }).default(DEFAULT_ENHANCE_MODEL),
   AIPHOTO_ENHANCE_RUNTIME: z.enum(RUNTIMES, { error: `expected one of ${RUNTIMES.join(', ')}` }).default('onnx'),
   AIPHOTO_ENHANCE_WORKERS: positiveInt(1),
@@ -185,8 +189,10 @@ export interface Config {
   redisTimeoutMs: number;
   /** How long SIGTERM waits for in-flight requests before cancelling (and refunding) them. */
   shutdownTimeoutMs: number;
-  /** Largest `n` accepted by the OpenAI-compatible images endpoint. */
+  /** Images one request may ask for, on every surface (`n` on /v1 and tRPC). */
   openaiMaxImages: number;
+  /** Work one caller may have in progress at once on one instance. */
+  inFlightPerCaller: { generates: number; enhances: number };
   /** Only the providers whose key is set. */
   providers: Partial<Record<ProviderName, ProviderConfig>>;
   moderation: 'off' | 'openai';
@@ -206,6 +212,8 @@ export interface Config {
     /** Jobs that may wait while every worker is busy; beyond that, 503. */
     queue: number;
     maxTile: number;
+    /** A job running longer is stopped and refunded. */
+    jobTimeoutMs: number;
   };
 }
 
@@ -288,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     },
     redisTimeoutMs: values.AIPHOTO_REDIS_TIMEOUT_MS,
     openaiMaxImages: values.AIPHOTO_OPENAI_MAX_N,
+    inFlightPerCaller: { generates: values.AIPHOTO_MAX_GENERATES_IN_FLIGHT, enhances: values.AIPHOTO_MAX_ENHANCES_IN_FLIGHT },
     providers,
     moderation: values.AIPHOTO_MODERATION,
     timeouts: {
@@ -307,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
       threads: values.AIPHOTO_ENHANCE_THREADS,
       queue: values.AIPHOTO_ENHANCE_QUEUE,
       maxTile: values.AIPHOTO_ENHANCE_TILE,
+      jobTimeoutMs: values.AIPHOTO_ENHANCE_JOB_TIMEOUT_MS,
     },
   };
 }

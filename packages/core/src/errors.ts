@@ -83,3 +83,18 @@ export class ServiceUnavailableError extends AIPhotoError {
 export function isAIPhotoError(value: unknown): value is AIPhotoError {
   return value instanceof AIPhotoError;
 }
+
+/**
+ * The reason a request's signal carries when its caller hung up. Never shown to anyone: it
+ * tells the services that the work was abandoned by the caller (who pays for work already
+ * started) rather than cancelled by the server (which refunds).
+ */
+export class CallerGoneError extends Error {
+  constructor(requestId: string) {
+    super(`caller closed request ${requestId}`);
+    this.name = 'CallerGoneError';
+  }
+}
+
+/** Whether `signal` was aborted because its caller went away. */
+export const callerWentAway = (signal: AbortSignal | undefined) => signal?.aborted === true && signal.reason instanceof CallerGoneError;

@@ -13,7 +13,8 @@ import {
   type Style,
 } from './catalog.ts';
 import type { Caller } from './access.ts';
-import { ContentFilteredError, GenerationFailedError } from './errors.ts';
+import { ContentFilteredError, GenerationFailedError, InvalidRequestError, callerWentAway } from './errors.ts';
+import type { InFlightLimiter } from './quota/in-flight-limiter.ts';
 import type { ContentFilter } from './filter/content-filter.ts';
 import type { PromptModeration } from './providers/openai/openai-moderation.ts';
 import type { ProviderRouter } from './providers/router.ts';
@@ -91,9 +92,12 @@ export interface GeneratedImageRecord {
 const EXTENSIONS: Record<string, ImageExtension> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
 /**
- * generate = content filter → remote moderation (if enabled) → reserve a unit → provider →
- * store → commit. Any failure
- * after the reservation gives the unit back, so a caller never pays for an error.
+ * generate = content filter → remote moderation (if enabled) → a place among the caller's
+ * generations in flight → reserve units → provider → store → commit.
+ *
+ * Refund rule: the units come back when the work itself fails (every provider failed or
+ * refused, storage failed, the server cancelled it). A caller that hangs up after the
+ * request reached a provider pays: the provider has been asked, and charges the operator.
  */
 export class ImageService {
   constructor(
@@ -106,9 +110,16 @@ export class ImageService {
       router: ProviderRouter;
       storage: ImageStorage;
       imageUrl: (fileName: string) => string;
+      inFlight: InFlightLimiter;
+      /** Images one request may ask for, on every surface. */
+      maxImagesPerRequest: number;
       clock?: () => Date;
     },
   ) {}
+
+  get maxImagesPerRequest(): number {
+    return this.deps.maxImagesPerRequest;
+  }
 
   async generate(caller: Caller, input: GenerateInput, abortSignal?: AbortSignal): Promise<GeneratedImageRecord> {
     const [record] = await this.generateMany(caller, input, 1, abortSignal);
@@ -121,8 +132,20 @@ export class ImageService {
    * request fails as a whole (no partial charge for a partial answer).
    */
   async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignal): Promise<GeneratedImageRecord[]> {
+    if (!Number.isInteger(count) || count < 1 || count > this.deps.maxImagesPerRequest) {
+      throw new InvalidRequestError(`n must be a whole number from 1 to ${this.deps.maxImagesPerRequest}.`);
+    }
     this.deps.filter.assertAllowed(input.prompt);
     await this.deps.moderation?.check(input.prompt, abortSignal);
+    const release = this.deps.inFlight.acquire(caller.account.subject);
+    try {
+      return await this.generateReserved(caller, input, count, abortSignal);
+    } finally {
+      release();
+    }
+  }
+
+  private async generateReserved(caller: Caller, input: GenerateInput, count: number, abortSignal: AbortSignal | undefined) {
     const reservation = await this.deps.quota.reserve(caller.account, count);
     const started = performance.now();
     const observe = (provider: string, outcome: 'success' | 'content_filtered' | 'failed') =>
@@ -155,7 +178,9 @@ export class ImageService {
         remaining: reservation.remaining,
       }));
     } catch (error) {
-      await reservation.refund();
+      // The providers were already asked when the caller left: that work is paid for.
+      if (callerWentAway(abortSignal)) reservation.commit();
+      else await reservation.refund();
       if (!(error instanceof ContentFilteredError || error instanceof GenerationFailedError)) throw error;
       observe('none', error instanceof ContentFilteredError ? 'content_filtered' : 'failed');
       throw error;

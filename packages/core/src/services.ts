@@ -20,6 +20,7 @@ import { RedisQuotaStore } from './quota/redis-quota-store.ts';
 import { SqliteQuotaStore } from './quota/sqlite-quota-store.ts';
 import { connectRedis, isRedisReady, type RedisLogger } from './redis.ts';
 import { RetentionSweeper } from './storage/retention.ts';
+import { InFlightLimiter } from './quota/in-flight-limiter.ts';
 import type { ImageStorage } from './storage/image-storage.ts';
 import { LocalImageStorage } from './storage/local-image-storage.ts';
 import { S3ImageStorage } from './storage/s3-image-storage.ts';
@@ -128,6 +129,8 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     router,
     storage,
     imageUrl,
+    inFlight: new InFlightLimiter(config.inFlightPerCaller.generates, 'generations'),
+    maxImagesPerRequest: config.openaiMaxImages,
     clock,
   });
   const enhancePool = new EnhancePool({
@@ -140,6 +143,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
       maxTile: config.enhance.maxTile,
       overlap: TILE_OVERLAP,
     },
+    jobTimeoutMs: config.enhance.jobTimeoutMs,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const enhance = new EnhanceService({
@@ -149,6 +153,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     limits: config.limits,
     modelName: `esrgan-${config.enhance.model}`,
     imageUrl,
+    inFlight: new InFlightLimiter(config.inFlightPerCaller.enhances, 'enhancements'),
   });
   const retention = new RetentionSweeper(storage, config.imageTtlDays, clock, options.logger);
   return {

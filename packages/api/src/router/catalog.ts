@@ -1,4 +1,4 @@
-import { MAX_PROMPT_CHARACTERS, MODELS, RATIOS, RATIO_SIZES, STYLES } from '@aiphoto/core';
+import { MAX_PROMPT_CHARACTERS, MODELS, RATIOS, RATIO_SIZES, SCALES, STYLES } from '@aiphoto/core';
 import { z } from 'zod';
 import { callerProcedure } from '../trpc.ts';
 
@@ -21,6 +21,11 @@ export const modelsOutputSchema = z
         max_upload_bytes: z.number().int(),
         max_input_pixels: z.number().int(),
         max_output_pixels: z.number().int(),
+        enhance_scales: z.array(z.number().int()),
+        enhance_job_timeout_seconds: z.number(),
+        max_images_per_request: z.number().int(),
+        max_generates_in_flight: z.number().int().meta({ description: 'Generations one caller may run at once.' }),
+        max_enhances_in_flight: z.number().int().meta({ description: 'Enhancements one caller may run at once.' }),
       })
       .meta({ description: 'Limits a client can check before sending a request.' }),
   })
@@ -54,6 +59,11 @@ export const catalogRouter = {
           max_upload_bytes: ctx.services.config.limits.maxUploadBytes,
           max_input_pixels: ctx.services.config.limits.maxInputPixels,
           max_output_pixels: ctx.services.config.limits.maxOutputPixels,
+          enhance_scales: [...SCALES],
+          enhance_job_timeout_seconds: ctx.services.config.enhance.jobTimeoutMs / 1000,
+          max_images_per_request: ctx.services.config.openaiMaxImages,
+          max_generates_in_flight: ctx.services.config.inFlightPerCaller.generates,
+          max_enhances_in_flight: ctx.services.config.inFlightPerCaller.enhances,
         },
       };
     }),

@@ -178,29 +178,85 @@ describe('enhance runs off the event loop', () => {
     expect(Math.max(...latencies)).toBeLessThan(250);
   });
 
-  it('refuses with 503 and Retry-After when the queue is full, at no cost', async () => {
-    await using t = await startTestServer({ env: { AIPHOTO_ENHANCE_QUEUE: '0' } });
-    const running = enhance(t, { image: await slowImage() });
+  // Two callers: the test server trusts one proxy hop, so X-Forwarded-For names the caller.
+  const as = (ip: string) => ({ 'x-forwarded-for': ip });
+  const proxied = { AIPHOTO_TRUST_PROXY: '1' };
+
+  it('refuses with 503 and Retry-After when the queue is full, at no cost, before decoding the upload', async () => {
+    await using t = await startTestServer({ env: { ...proxied, AIPHOTO_ENHANCE_QUEUE: '0' } });
+    const running = enhance(t, { image: await slowImage() }, as('198.51.100.1'));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const refused = await enhance(t, { image: blob(await photo(16, 16, 'png'), 'image/png') });
+    const refused = await enhance(t, { image: blob(await photo(16, 16, 'png'), 'image/png') }, as('198.51.100.2'));
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ success: false, error: 'service_unavailable' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A file whose header is fine but whose pixels are cut off: 503, so nothing was decoded.
+    const whole = await photo(256, 256, 'png');
+    const truncated = blob(whole.subarray(0, whole.length / 2), 'image/png');
+    expect((await enhance(t, { image: truncated }, as('198.51.100.3'))).status).toBe(503);
     expect((await running).status).toBe(200);
-    expect(await usage(t)).toBe(1);
+    const usageOf = async (ip: string) => (await (await t.fetch('/api/status', { headers: as(ip) })).json()).usage_today;
+    expect([await usageOf('198.51.100.1'), await usageOf('198.51.100.2'), await usageOf('198.51.100.3')]).toEqual([1, 0, 0]);
+    // With room in the queue, the same truncated file is refused as corrupt, at no cost.
+    const corrupt = await enhance(t, { image: truncated }, as('198.51.100.3'));
+    expect(corrupt.status).toBe(400);
+    expect(await corrupt.json()).toMatchObject({ error: 'invalid_image' });
   });
 
-  it('gives the unit back when the client goes away mid-enhance', async () => {
+  it('lets one caller run one enhancement at a time, and others still get in', async () => {
+    await using t = await startTestServer({ env: { ...proxied, AIPHOTO_ENHANCE_QUEUE: '4' } });
+    const running = enhance(t, { image: await slowImage() }, as('198.51.100.1'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await enhance(t, { image: blob(await photo(16, 16, 'png'), 'image/png'), scale: '2' }, as('198.51.100.1'));
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({ error: 'rate_limited', message: expect.stringContaining('in progress') });
+    expect(second.headers.get('retry-after')).toBe('5');
+    const other = await enhance(t, { image: blob(await photo(16, 16, 'png'), 'image/png'), scale: '2' }, as('198.51.100.2'));
+    expect(other.status).toBe(200);
+    expect((await running).status).toBe(200);
+    const status = async (ip: string) => (await (await t.fetch('/api/status', { headers: as(ip) })).json()).usage_today;
+    expect(await status('198.51.100.1')).toBe(1);
+  });
+
+  it('charges a caller who hangs up once the enhancement runs, and stops the work', async () => {
     await using t = await startTestServer();
     const controller = new AbortController();
     const form = new FormData();
     form.set('image', await slowImage(), 'photo.png');
     const request = fetch(`${t.baseUrl}/api/enhance`, { method: 'POST', body: form, signal: controller.signal }).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(await usage(t)).toBe(1);
+    await expect.poll(() => t.server.services.enhancePool.depth).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort();
     await request;
-    await expect.poll(() => usage(t), { timeout: 10_000 }).toBe(0);
-    expect((await enhance(t, { image: blob(await photo(16, 16, 'png'), 'image/png'), scale: '2' })).status).toBe(200);
+    await expect.poll(() => t.server.services.enhancePool.depth, { timeout: 10_000 }).toBe(0);
+    expect(await usage(t)).toBe(1);
+    expect(t.logs()).not.toContain('"level":50');
+  });
+
+  it('does not charge a caller who hangs up while the job still waits in the queue', async () => {
+    await using t = await startTestServer({ env: { ...proxied, AIPHOTO_ENHANCE_QUEUE: '2' } });
+    const running = enhance(t, { image: await slowImage() }, as('198.51.100.1'));
+    await expect.poll(() => t.server.services.enhancePool.depth).toBe(1);
+    const controller = new AbortController();
+    const form = new FormData();
+    form.set('image', blob(await photo(16, 16, 'png'), 'image/png'), 'photo.png');
+    form.set('scale', '2');
+    const waiting = fetch(`${t.baseUrl}/api/enhance`, { method: 'POST', body: form, signal: controller.signal, headers: as('198.51.100.2') }).catch(
+      () => undefined,
+    );
+    await expect.poll(() => t.server.services.enhancePool.depth).toBe(2);
+    controller.abort();
+    await waiting;
+    await expect.poll(() => t.server.services.enhancePool.depth).toBe(1);
+    expect((await (await t.fetch('/api/status', { headers: as('198.51.100.2') })).json()).usage_today).toBe(0);
+    expect((await running).status).toBe(200);
+  });
+
+  it('stops a job past AIPHOTO_ENHANCE_JOB_TIMEOUT_MS with server_error and refunds it', async () => {
+    await using t = await startTestServer({ env: { AIPHOTO_ENHANCE_JOB_TIMEOUT_MS: '200', AIPHOTO_ENHANCE_TILE: '64' } });
+    const response = await enhance(t, { image: await slowImage() });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ success: false, error: 'server_error', message: expect.stringContaining('0.2-second limit') });
+    expect(await usage(t)).toBe(0);
   });
 });

@@ -83,7 +83,9 @@ export const imagesRouter = {
    * own): it is what the OpenAI-compatible /v1/images/generations route calls.
    */
   generateImages: callerProcedure
-    .input(generateInputSchema.extend({ n: z.number().int().min(1).max(10) }))
+    // The upper bound is the operator's (AIPHOTO_OPENAI_MAX_N), checked by the service for
+    // every surface alike.
+    .input(generateInputSchema.extend({ n: z.number().int().min(1) }))
     .mutation(async ({ ctx, input }) => {
       const images = await ctx.services.images.generateMany(ctx.caller, input, input.n, ctx.signal);
       const last = images.at(-1)!;

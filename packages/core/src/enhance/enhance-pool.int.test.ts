@@ -17,7 +17,7 @@ describe('EnhancePool (real worker threads)', () => {
   }
 
   it('runs jobs in a worker and hands back the encoded image', async () => {
-    pool = new EnhancePool({ workers: 1, queue: 1, engine });
+    pool = new EnhancePool({ workers: 1, queue: 1, engine, jobTimeoutMs: 60_000 });
     const output = await pool.admit().run(await job());
     expect([output.width, output.height]).toEqual([48, 48]);
     expect(Buffer.from(output.bytes.slice(1, 4)).toString()).toBe('PNG');
@@ -25,7 +25,7 @@ describe('EnhancePool (real worker threads)', () => {
   });
 
   it('refuses with 503 once workers and queue are full, and frees places as jobs finish', async () => {
-    pool = new EnhancePool({ workers: 1, queue: 1, engine });
+    pool = new EnhancePool({ workers: 1, queue: 1, engine, jobTimeoutMs: 60_000 });
     const first = pool.admit();
     const second = pool.admit();
     expect(() => pool!.admit()).toThrow(ServiceUnavailableError);
@@ -46,7 +46,7 @@ describe('EnhancePool (real worker threads)', () => {
   });
 
   it('drops a queued job whose client went away, and keeps serving the others', async () => {
-    pool = new EnhancePool({ workers: 1, queue: 2, engine });
+    pool = new EnhancePool({ workers: 1, queue: 2, engine, jobTimeoutMs: 60_000 });
     const controller = new AbortController();
     const busy = pool.admit().run(await job(96));
     const queued = pool.admit().run(await job(), controller.signal);
@@ -59,7 +59,7 @@ describe('EnhancePool (real worker threads)', () => {
   });
 
   it('answers a job whose worker died with server_error, and serves the next job on a fresh worker', async () => {
-    pool = new EnhancePool({ workers: 1, queue: 1, engine });
+    pool = new EnhancePool({ workers: 1, queue: 1, engine, jobTimeoutMs: 60_000 });
     const running = pool.admit().run(await job(256));
     // Reach into the pool only to kill its worker, as a crash (or an OOM kill) would.
     const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
@@ -69,5 +69,25 @@ describe('EnhancePool (real worker threads)', () => {
     expect(pool.depth).toBe(0);
     const after = await pool.admit().run(await job());
     expect(after.width).toBe(48);
+  });
+
+  it('stops a job that runs past the time limit between tiles, with server_error naming the limit', async () => {
+    pool = new EnhancePool({ workers: 1, queue: 1, engine: { ...engine, maxTile: 64 }, jobTimeoutMs: 50 });
+    const ticket = pool.admit();
+    const running = ticket.run(await job(256));
+    expect(ticket.started).toBe(true);
+    await expect(running).rejects.toThrow(/did not finish within the 0.05-second limit/);
+    expect(pool.depth).toBe(0);
+  });
+
+  it('says a queued job has not started until a worker takes it', async () => {
+    pool = new EnhancePool({ workers: 1, queue: 1, engine, jobTimeoutMs: 60_000 });
+    const busy = pool.admit().run(await job(96));
+    const waiting = pool.admit();
+    const queued = waiting.run(await job());
+    expect(waiting.started).toBe(false);
+    await busy;
+    await queued;
+    expect(waiting.started).toBe(true);
   });
 });

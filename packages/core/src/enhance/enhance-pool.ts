@@ -11,6 +11,11 @@ interface PendingJob {
   id: number;
   job: EnhanceJob;
   signal: AbortSignal | undefined;
+  /** Called when a worker takes the job. */
+  onStart: () => void;
+  /** Set when the job ran past the time limit and was told to stop. */
+  timedOut: boolean;
+  timer: NodeJS.Timeout | undefined;
   resolve: (output: EnhanceOutput) => void;
   reject: (error: unknown) => void;
 }
@@ -27,8 +32,10 @@ export interface PoolLogger {
 /** A place in the pool, taken before quota is reserved so a full queue never costs a unit. */
 export interface EnhanceTicket {
   run(job: EnhanceJob, signal?: AbortSignal): Promise<EnhanceOutput>;
-  /** Gives the place back without running anything. */
+  /** Gives the place back without running anything; does nothing once `run` was called. */
   release(): void;
+  /** Whether a worker has begun the job (the CPU is being spent). */
+  readonly started: boolean;
 }
 
 const RETRY_AFTER_SECONDS = 10;
@@ -46,7 +53,14 @@ export class EnhancePool {
   private closed = false;
 
   constructor(
-    private readonly options: { workers: number; queue: number; engine: EngineOptions; logger?: PoolLogger },
+    private readonly options: {
+      workers: number;
+      queue: number;
+      engine: EngineOptions;
+      /** A job running longer is told to stop (between tiles) and fails. */
+      jobTimeoutMs: number;
+      logger?: PoolLogger;
+    },
   ) {}
 
   /** Jobs admitted and not yet finished: running plus waiting. */
@@ -62,6 +76,7 @@ export class EnhancePool {
     }
     this.admitted++;
     let used = false;
+    let started = false;
     const finish = () => {
       if (!used) {
         used = true;
@@ -71,16 +86,20 @@ export class EnhancePool {
     return {
       run: (job, signal) => {
         if (used) return Promise.reject(new Error('ticket already used'));
-        return this.enqueue(job, signal).finally(finish);
+        used = true;
+        return this.enqueue(job, signal, () => (started = true)).finally(() => this.admitted--);
       },
       release: finish,
+      get started() {
+        return started;
+      },
     };
   }
 
-  private enqueue(job: EnhanceJob, signal: AbortSignal | undefined): Promise<EnhanceOutput> {
+  private enqueue(job: EnhanceJob, signal: AbortSignal | undefined, onStart: () => void): Promise<EnhanceOutput> {
     return new Promise<EnhanceOutput>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const pending: PendingJob = { id: this.nextId++, job, signal, resolve, reject };
+      const pending: PendingJob = { id: this.nextId++, job, signal, onStart, timedOut: false, timer: undefined, resolve, reject };
       signal?.addEventListener(
         'abort',
         () => {
@@ -107,7 +126,13 @@ export class EnhancePool {
       if (!slot) return;
       const pending = this.waiting.shift()!;
       slot.current = pending;
-      slot.worker.postMessage({ type: 'run', id: pending.id, job: pending.job } satisfies WorkerRequest);
+      pending.onStart();
+      const worker = slot.worker;
+      pending.timer = setTimeout(() => {
+        pending.timedOut = true;
+        worker.postMessage({ type: 'cancel', id: pending.id } satisfies WorkerRequest);
+      }, this.options.jobTimeoutMs);
+      worker.postMessage({ type: 'run', id: pending.id, job: pending.job } satisfies WorkerRequest);
     }
   }
 
@@ -118,8 +143,15 @@ export class EnhancePool {
       const pending = slot.current;
       if (!pending || pending.id !== reply.id) return;
       slot.current = undefined;
+      clearTimeout(pending.timer);
       if (reply.ok) pending.resolve(reply.output);
-      else if (reply.aborted) pending.reject(pending.signal?.reason ?? new Error('enhance cancelled'));
+      else if (reply.aborted && pending.timedOut) {
+        pending.reject(
+          new ServerError(
+            `Enhancing did not finish within the ${this.options.jobTimeoutMs / 1000}-second limit; try a smaller image or a lower scale.`,
+          ),
+        );
+      } else if (reply.aborted) pending.reject(pending.signal?.reason ?? new Error('enhance cancelled'));
       else {
         this.options.logger?.error({ err: reply.message }, 'enhance job failed');
         pending.reject(new ServerError('Enhancing the image failed unexpectedly; retry, and contact the operator if it persists.'));
@@ -131,6 +163,7 @@ export class EnhancePool {
       if (index < 0) return;
       this.slots.splice(index, 1);
       if (!this.closed) this.options.logger?.error({ err: String(reason) }, 'enhance worker stopped');
+      clearTimeout(slot.current?.timer);
       slot.current?.reject(new ServerError('Enhancing the image failed unexpectedly; retry, and contact the operator if it persists.'));
       slot.current = undefined;
       if (!this.closed) this.dispatch();

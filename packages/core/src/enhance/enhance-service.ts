@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Caller } from '../access.ts';
-import { PayloadTooLargeError } from '../errors.ts';
+import { PayloadTooLargeError, callerWentAway } from '../errors.ts';
+import type { InFlightLimiter } from '../quota/in-flight-limiter.ts';
+import type { Reservation } from '../quota/quota-service.ts';
 import type { QuotaService } from '../quota/quota-service.ts';
 import type { ImageExtension, ImageStorage } from '../storage/image-storage.ts';
-import type { EnhancePool } from './enhance-pool.ts';
+import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
 import type { Scale } from './esrgan-models.ts';
-import { OUTPUT_FORMATS, decodeUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
+import { OUTPUT_FORMATS, decodePixels, inspectUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
 
 /** A whole number in [min, max]; every way of missing it gets the same message. */
 const wholeNumber = (message: string, min: number, max: number, defaultValue: number) =>
@@ -53,9 +55,15 @@ export interface EnhancedImageRecord {
 const EXTENSIONS: Record<OutputFormat, ImageExtension> = { png: 'png', webp: 'webp', jpeg: 'jpg' };
 
 /**
- * enhance = validate and decode the upload → take a place in the worker queue → reserve a
- * unit → upscale in a worker → store → commit. Nothing before the reservation costs quota;
- * anything after it refunds.
+ * enhance = check the upload's header → a place among the caller's enhancements in flight
+ * → a place in the worker queue → decode the pixels → reserve a unit → upscale in a worker
+ * → store → commit. Pixels are decoded only once the queue has room, so a crowd of uploads
+ * cannot make the server decode what it would refuse anyway.
+ *
+ * Refund rule: the unit comes back when the work fails or is stopped by the server (its
+ * time limit, a shutdown). A caller that hangs up while its job waits in the queue pays
+ * nothing (the job is dropped unstarted); one that hangs up once it runs pays, and the
+ * worker stops at the next tile.
  */
 export class EnhanceService {
   constructor(
@@ -66,6 +74,7 @@ export class EnhanceService {
       limits: UploadLimits & { maxUploadBytes: number };
       modelName: string;
       imageUrl: (fileName: string) => string;
+      inFlight: InFlightLimiter;
     },
   ) {}
 
@@ -74,16 +83,14 @@ export class EnhanceService {
       throw new PayloadTooLargeError(`The image is larger than the ${this.deps.limits.maxUploadBytes}-byte upload limit.`);
     }
     const scale = input.scale as Scale;
-    const decoded = await decodeUpload(new Uint8Array(await input.image.arrayBuffer()), scale, this.deps.limits);
-    const ticket = this.deps.pool.admit();
-    let reservation;
+    const inspected = await inspectUpload(new Uint8Array(await input.image.arrayBuffer()), scale, this.deps.limits);
+    const releaseCallerPlace = this.deps.inFlight.acquire(caller.account.subject);
+    let ticket: EnhanceTicket | undefined;
+    let reservation: Reservation | undefined;
     try {
+      ticket = this.deps.pool.admit();
+      const decoded = await decodePixels(inspected, this.deps.limits);
       reservation = await this.deps.quota.reserve(caller.account);
-    } catch (error) {
-      ticket.release();
-      throw error;
-    }
-    try {
       const output = await ticket.run({ ...decoded, scale, strength: input.strength, format: input.format }, abortSignal);
       const stored = await this.deps.storage.save(output.bytes, EXTENSIONS[input.format]);
       abortSignal?.throwIfAborted();
@@ -101,8 +108,12 @@ export class EnhanceService {
         remaining: reservation.remaining,
       };
     } catch (error) {
-      await reservation.refund();
+      if (callerWentAway(abortSignal) && ticket?.started) reservation?.commit();
+      else await reservation?.refund();
       throw error;
+    } finally {
+      ticket?.release();
+      releaseCallerPlace();
     }
   }
 }

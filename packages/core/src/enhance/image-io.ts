@@ -24,12 +24,19 @@ const megapixels = (pixels: number) => `${(pixels / 1_000_000).toFixed(1)} MP`;
 /** EXIF orientations 5–8 are rotated a quarter turn: width and height trade places. */
 const isQuarterTurn = (orientation: number | undefined) => orientation !== undefined && orientation >= 5 && orientation <= 8;
 
+/** An upload whose header passed every check; no pixel decoded yet. */
+export interface InspectedUpload {
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+}
+
 /**
  * Validates an upload from its header alone — format, dimensions, and the size of the
  * result at `scale` — before a single pixel is decoded, so a decompression bomb (a tiny
- * file declaring huge dimensions) costs no memory. Then decodes it.
+ * file declaring huge dimensions) costs no memory.
  */
-export async function decodeUpload(bytes: Uint8Array, scale: number, limits: UploadLimits): Promise<DecodedImage> {
+export async function inspectUpload(bytes: Uint8Array, scale: number, limits: UploadLimits): Promise<InspectedUpload> {
   if (bytes.byteLength === 0) throw new InvalidImageError('The image file is empty.');
   let metadata: Metadata;
   try {
@@ -58,7 +65,16 @@ export async function decodeUpload(bytes: Uint8Array, scale: number, limits: Upl
       `At scale ${scale} the result would be ${width * scale}×${height * scale} (${megapixels(outputPixels)}); the limit is ${megapixels(limits.maxOutputPixels)}. Choose a smaller scale or a smaller image.`,
     );
   }
+  return { bytes, width, height };
+}
 
+/** Validates, then decodes: for callers with nothing to do between the two. */
+export async function decodeUpload(bytes: Uint8Array, scale: number, limits: UploadLimits): Promise<DecodedImage> {
+  return decodePixels(await inspectUpload(bytes, scale, limits), limits);
+}
+
+/** Decodes an inspected upload to 8-bit sRGB; a truncated or corrupt file fails here. */
+export async function decodePixels({ bytes }: InspectedUpload, limits: UploadLimits): Promise<DecodedImage> {
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxInputPixels, pages: 1 })

@@ -50,4 +50,11 @@ describe('KeyService on SQLite', () => {
     expect((await keys.verify(key)).status).toBe('revoked');
     expect(await keys.revoke('key_doesnotexist')).toBe(false);
   });
+
+  it('hashes keys with SHA-256, hex-encoded (a known vector)', () => {
+    // echo -n 'aip_DVsCPlqgKs3I4NV6M5U44uVXQdaqkk-snXwrqcFmyjE' | sha256sum
+    expect(hashKey('aip_DVsCPlqgKs3I4NV6M5U44uVXQdaqkk-snXwrqcFmyjE')).toBe('9a052fbc3d3544e2c60c90389f0fdec88ea80cd202bcabe5455595c32b5886ab');
+    // The empty string's SHA-256, to pin the algorithm independently of the key format.
+    expect(hashKey('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
 });

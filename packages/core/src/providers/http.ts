@@ -33,6 +33,55 @@ export function startAttempt(provider: string, settings: ProviderSettings, abort
 }
 
 const BODY_EXCERPT = 500;
+/** What we read of a provider's error answer: enough to classify it and log an excerpt. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** A provider's successful answer: JSON with a base64 image, or the image itself. */
+export const MAX_PROVIDER_BODY_BYTES = 64 * 1024 * 1024;
+/** Largest image a provider may hand back (about 7000×7000); nobody's model draws more. */
+export const MAX_PROVIDER_IMAGE_PIXELS = 50_000_000;
+
+/**
+ * Reads a body up to `maxBytes`, stopping (and dropping the connection) the moment it is
+ * exceeded, so a provider or a man in the middle cannot make us buffer without bound.
+ * Returns undefined when the body is longer than that.
+ */
+async function readAtMost(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
+
+/** A body as text, cut at `maxBytes` (for error answers, of which only an excerpt matters). */
+async function readTextAtMost(response: Response, maxBytes: number): Promise<string> {
+  const bytes = await readAtMost(response, maxBytes).catch(() => new Uint8Array(0));
+  return bytes === undefined ? `(more than ${maxBytes} bytes)` : Buffer.from(bytes).toString('utf8');
+}
+
+function tooLarge(context: Pick<AttemptContext, 'provider'>, url: string): ProviderError {
+  return new ProviderError({
+    provider: context.provider,
+    kind: 'retryable',
+    message: `returned more than ${MAX_PROVIDER_BODY_BYTES} bytes`,
+    url: redactUrl(url),
+  });
+}
 
 /** A URL without its query string, so signed URLs never reach a log. */
 function redactUrl(url: string): string {
@@ -83,7 +132,7 @@ export async function send(
     failOnAbort(context, url, error);
   }
   if (response.ok) return response;
-  const text = await response.text().catch(() => '');
+  const text = await readTextAtMost(response, MAX_ERROR_BODY_BYTES);
   const kind: ProviderFailureKind = isModeration(response.status, text)
     ? 'moderation'
     : isRetryableStatus(response.status)
@@ -101,12 +150,14 @@ export async function send(
 
 /** Reads a 2xx body as JSON and keeps only the fields `schema` names. Garbage is retryable. */
 export async function readJson<T>(context: AttemptContext, response: Response, schema: z.ZodType<T>): Promise<T> {
-  let text: string;
+  let bytes: Uint8Array | undefined;
   try {
-    text = await response.text();
+    bytes = await readAtMost(response, MAX_PROVIDER_BODY_BYTES);
   } catch (error) {
     failOnAbort(context, response.url, error);
   }
+  if (bytes === undefined) throw tooLarge(context, response.url);
+  const text = Buffer.from(bytes).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -148,13 +199,22 @@ const MEDIA_TYPES: Record<string, GeneratedImage['mediaType']> = { png: 'image/p
 export async function verifyImage(context: Pick<AttemptContext, 'provider'>, bytes: Uint8Array): Promise<GeneratedImage> {
   let metadata: Metadata | undefined;
   try {
-    metadata = await sharp(bytes).metadata();
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     metadata = undefined;
   }
   const mediaType = metadata?.format ? MEDIA_TYPES[metadata.format] : undefined;
   if (!metadata || !mediaType || !metadata.width || !metadata.height) {
     throw new ProviderError({ provider: context.provider, kind: 'retryable', message: 'returned data that is not a PNG, JPEG or WebP image' });
+  }
+  // Judged from the header alone: a small file declaring huge dimensions is never decoded
+  // here, and must not be stored for a browser to choke on either.
+  if (metadata.width * metadata.height > MAX_PROVIDER_IMAGE_PIXELS) {
+    throw new ProviderError({
+      provider: context.provider,
+      kind: 'retryable',
+      message: `returned a ${metadata.width}×${metadata.height} image, over the ${MAX_PROVIDER_IMAGE_PIXELS}-pixel limit`,
+    });
   }
   return { bytes, mediaType, width: metadata.width, height: metadata.height };
 }
@@ -169,12 +229,13 @@ export function decodeBase64Image(context: Pick<AttemptContext, 'provider'>, bas
  */
 export async function downloadImage(context: AttemptContext, url: string): Promise<GeneratedImage> {
   const response = await send(context, url, { method: 'GET' });
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | undefined;
   try {
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await readAtMost(response, MAX_PROVIDER_BODY_BYTES);
   } catch (error) {
     failOnAbort(context, url, error);
   }
+  if (bytes === undefined) throw tooLarge(context, url);
   return verifyImage(context, bytes);
 }
 

@@ -6,11 +6,21 @@ import { QuotaService, nextUtcMidnight, utcDay } from './quota-service.ts';
 const account = { subject: 'ip:203.0.113.7', limit: 2 };
 
 describe('QuotaService', () => {
+  it('runs in a time zone whose local date differs from the UTC day (set by testing/timezone.ts)', () => {
+    // 13:30 UTC on the 9th is 01:30 on the 10th in Auckland (UTC+12 in May).
+    const moment = new Date('2026-05-09T13:30:00Z');
+    expect(moment.getDate()).not.toBe(moment.getUTCDate());
+  });
+
   it('uses the UTC calendar day and resets at the next 00:00 UTC', () => {
     const lateEvening = new Date('2026-05-09T23:59:59.500Z');
     expect(utcDay(lateEvening)).toBe('2026-05-09');
     expect(nextUtcMidnight(lateEvening).toISOString()).toBe('2026-05-10T00:00:00.000Z');
     expect(nextUtcMidnight(new Date('2026-12-31T00:00:00Z')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    // Already the 10th in Auckland, still the 9th in UTC.
+    const aucklandMorning = new Date('2026-05-09T13:30:00Z');
+    expect(utcDay(aucklandMorning)).toBe('2026-05-09');
+    expect(nextUtcMidnight(aucklandMorning).toISOString()).toBe('2026-05-10T00:00:00.000Z');
   });
 
   it('reports usage including the reservation and refuses past the limit with seconds to reset', async () => {
