@@ -20,8 +20,8 @@ export interface ScenarioContext {
 export interface ProviderScenarios {
   /** A successful generation, in the provider's wire format. */
   happy(context: ScenarioContext): void;
-  /** What the provider says when its own moderation refuses the prompt. */
-  moderation(context: ScenarioContext): void;
+  /** Each way the provider's documentation says its own moderation refuses a prompt. */
+  moderation: Record<string, (context: ScenarioContext) => void>;
   /** The first call answers with this HTTP status and the provider's error body. */
   failure(context: ScenarioContext, status: number): void;
   /** The first call never answers. */
@@ -109,10 +109,21 @@ export function describeProviderContract(contract: ProviderContract) {
       }
     });
 
-    it("turns the provider's moderation into content_filtered, without trying the next candidate", async () => {
-      contract.scenarios.moderation(context);
+    const moderationShapes = Object.entries(contract.scenarios.moderation);
+
+    it.each(moderationShapes)("turns the provider's moderation (%s) into content_filtered, without trying the next candidate", async (_shape, refuse) => {
+      refuse(context);
       const { router, backup } = withBackup(contract.create(settings()));
       await expect(router.generate(request(contract.model))).rejects.toBeInstanceOf(ContentFilteredError);
+      expect(backup.calls).toBe(0);
+    });
+
+    it.each(moderationShapes)('keeps serving other prompts after repeated moderation refusals (%s): the breaker stays closed', async (_shape, refuse) => {
+      const { router, backup } = withBackup(contract.create(settings()));
+      refuse(context);
+      for (let i = 0; i < 4; i++) await expect(router.generate(request(contract.model))).rejects.toBeInstanceOf(ContentFilteredError);
+      contract.scenarios.happy(context);
+      expect((await router.generate(request(contract.model))).provider).not.toBe('backup');
       expect(backup.calls).toBe(0);
     });
 

@@ -23,9 +23,15 @@ describeProviderContract({
       submitted(context);
       context.server.route(POLL, [{ json: result('Pending') }, { json: result('Ready', context.imageUrl) }]);
     },
-    moderation: (context) => {
-      submitted(context);
-      context.server.route(POLL, { json: result('Content Moderated') });
+    moderation: {
+      'Content Moderated': (context) => {
+        submitted(context);
+        context.server.route(POLL, { json: result('Content Moderated') });
+      },
+      'Request Moderated': (context) => {
+        submitted(context);
+        context.server.route(POLL, { json: result('Request Moderated') });
+      },
     },
     failure: ({ server }, status) => server.route(SUBMIT, { status, json: { detail: status === 429 ? 'Too many active tasks' : 'Internal Server Error' } }),
     hang: ({ server }) => server.route(SUBMIT, { hang: true }),

@@ -23,10 +23,12 @@ describeProviderContract({
       context.server.route(STATUS, [status(context, 'IN_PROGRESS'), status(context, 'COMPLETED')]);
       context.server.route(RESULT, result(context.imageUrl));
     },
-    moderation: (context) => {
-      queued(context);
-      context.server.route(STATUS, status(context, 'COMPLETED'));
-      context.server.route(RESULT, result(context.imageUrl, true));
+    moderation: {
+      has_nsfw_concepts: (context) => {
+        queued(context);
+        context.server.route(STATUS, status(context, 'COMPLETED'));
+        context.server.route(RESULT, result(context.imageUrl, true));
+      },
     },
     failure: ({ server }, code) => server.route(SUBMIT, { status: code, json: { detail: code === 429 ? 'Too many requests' : 'Internal server error' } }),
     hang: ({ server }) => server.route(SUBMIT, { hang: true }),

@@ -11,5 +11,5 @@ export const openaiModerationResponseSchema = z.object({
 
 /** https://platform.openai.com/docs/guides/error-codes: the image endpoint's own moderation. */
 export function isOpenAIModeration(status: number, body: string): boolean {
-  return status === 400 && /content_policy_violation|safety system/i.test(body);
+  return status === 400 && /content_policy_violation|moderation_blocked|safety system/i.test(body);
 }

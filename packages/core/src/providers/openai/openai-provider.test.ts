@@ -14,7 +14,10 @@ describeProviderContract({
   create: (settings) => new OpenAIImageProvider(settings),
   scenarios: {
     happy: ({ server, pngBase64 }) => server.route(ROUTE, { json: fixture(import.meta.url, 'openai-image.json', { PNG_BASE64: pngBase64 }) }),
-    moderation: ({ server }) => server.route(ROUTE, { status: 400, json: fixture(import.meta.url, 'openai-content-policy.json') }),
+    moderation: {
+      content_policy_violation: ({ server }) => server.route(ROUTE, { status: 400, json: fixture(import.meta.url, 'openai-content-policy.json') }),
+      moderation_blocked: ({ server }) => server.route(ROUTE, { status: 400, json: fixture(import.meta.url, 'openai-moderation-blocked.json') }),
+    },
     failure: ({ server }, status) => server.route(ROUTE, { status, json: fixture(import.meta.url, 'openai-error.json') }),
     hang: ({ server }) => server.route(ROUTE, { hang: true }),
     malformed: ({ server }) => server.route(ROUTE, { body: '{"created": 17138336' }),
@@ -56,6 +59,22 @@ describe('OpenAI moderation (AIPHOTO_MODERATION=openai)', () => {
   it('refuses a flagged prompt with content_filtered', async () => {
     server.route('POST /api/moderations', { json: fixture(import.meta.url, 'openai-moderation.json', { FLAGGED: 'true' }) });
     await expect(moderation().check('something flagged')).rejects.toBeInstanceOf(ContentFilteredError);
+  });
+
+  it.each([
+    [401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }],
+    [429, { error: { message: 'Rate limit reached.', type: 'requests', code: 'rate_limit_exceeded' } }],
+    [500, { error: { message: 'The server had an error.', type: 'server_error' } }],
+  ])('fails closed with 503 when moderation answers HTTP %i', async (status, json) => {
+    server.route('POST /api/moderations', { status, json });
+    const refusal = await moderation().check('a lighthouse').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ServiceUnavailableError);
+    expect((refusal as ServiceUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('fails closed with 503 when moderation answers 200 with something that is not a verdict', async () => {
+    server.route('POST /api/moderations', { json: { results: [] } });
+    await expect(moderation().check('a lighthouse')).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 
   it('fails closed with 503 when moderation is unreachable', async () => {

@@ -23,9 +23,18 @@ describeProviderContract({
   scenarios: {
     // `Prefer: wait` often returns the finished prediction in one round trip.
     happy: (context) => context.server.route(CREATE, prediction(context, 'succeeded', context.imageUrl)),
-    moderation: (context) => {
-      context.server.route(CREATE, prediction(context, 'processing'));
-      context.server.route(GET, prediction(context, 'failed', null, 'NSFW content detected. Try running it again, or try a different prompt.'));
+    moderation: {
+      'NSFW content detected': (context) => {
+        context.server.route(CREATE, prediction(context, 'processing'));
+        context.server.route(GET, prediction(context, 'failed', null, 'NSFW content detected. Try running it again, or try a different prompt.'));
+      },
+      E005: (context) => {
+        context.server.route(CREATE, prediction(context, 'processing'));
+        context.server.route(
+          GET,
+          prediction(context, 'failed', null, 'The input or output was flagged as sensitive. Please try again with different inputs. (E005)'),
+        );
+      },
     },
     failure: ({ server }, status) =>
       server.route(CREATE, { status, json: { title: status === 429 ? 'Request was throttled' : 'Internal Server Error', detail: 'Please retry.', status } }),

@@ -17,7 +17,14 @@ describeProviderContract({
   scenarios: {
     happy: ({ server, pngBase64 }) => server.route(ROUTE, { json: image(pngBase64) }),
     // SDXL v1 answers 200 with a blurred artifact and finishReason CONTENT_FILTERED.
-    moderation: ({ server, pngBase64 }) => server.route(ROUTE, { json: image(pngBase64, 'CONTENT_FILTERED') }),
+    moderation: {
+      'finishReason CONTENT_FILTERED': ({ server, pngBase64 }) => server.route(ROUTE, { json: image(pngBase64, 'CONTENT_FILTERED') }),
+      '400 invalid_prompts': ({ server }) =>
+        server.route(ROUTE, {
+          status: 400,
+          json: fixture(import.meta.url, 'stability-error.json', { NAME: 'invalid_prompts', MESSAGE: 'One or more prompts contains filtered words.' }),
+        }),
+    },
     failure: ({ server }, status) =>
       server.route(ROUTE, { status, json: status === 429 ? error('rate_limit_exceeded', 'You have exceeded the rate limit.') : error('internal_error', 'An unexpected server error occurred.') }),
     hang: ({ server }) => server.route(ROUTE, { hang: true }),

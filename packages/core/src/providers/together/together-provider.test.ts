@@ -13,8 +13,10 @@ describeProviderContract({
   create: (settings) => new TogetherImageProvider(settings),
   scenarios: {
     happy: ({ server, pngBase64 }) => server.route(ROUTE, { json: fixture(import.meta.url, 'together-image.json', { PNG_BASE64: pngBase64 }) }),
-    moderation: ({ server }) =>
-      server.route(ROUTE, { status: 422, json: error('Your prompt was flagged as potentially NSFW by the safety model.', 'invalid_request_error') }),
+    moderation: {
+      'NSFW refusal': ({ server }) =>
+        server.route(ROUTE, { status: 422, json: error('Your prompt was flagged as potentially NSFW by the safety model.', 'invalid_request_error') }),
+    },
     failure: ({ server }, status) =>
       server.route(ROUTE, { status, json: status === 429 ? error('You have exceeded the rate limit.', 'rate_limit_exceeded') : error('Internal server error.', 'server_error') }),
     hang: ({ server }) => server.route(ROUTE, { hang: true }),
