@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../../packages/api/src/testing/browser.ts';
 import { startTestServer, type TestServer } from '../../../packages/api/src/testing/harness.ts';
 
@@ -14,29 +14,45 @@ const screenshots = path.resolve(import.meta.dirname, '../test-output');
  * what a person does, and what they see.
  */
 describe('the web page in Chromium', () => {
-  let t: TestServer;
   let browser: BrowserContext;
+  // Each test opens its own server (a new origin, so new localStorage) and page.
+  let t: TestServer;
   let page: Page;
-  const requested: string[] = [];
-  const consoleErrors: string[] = [];
+  let requested: string[];
+  let consoleErrors: string[];
   const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
   const usage = () => page.getByTestId('usage').textContent();
 
   beforeAll(async () => {
     expect(fs.existsSync(path.resolve(import.meta.dirname, '../dist/index.html')), 'run `pnpm build` first').toBe(true);
     fs.mkdirSync(screenshots, { recursive: true });
-    t = await startTestServer();
     browser = await launchBrowser();
-    browser.on('request', (request) => requested.push(request.url()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(env: Record<string, string> = {}) {
+    t = await startTestServer({ env });
+    requested = [];
+    consoleErrors = [];
     page = await browser.newPage();
+    page.on('request', (request) => requested.push(request.url()));
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     await page.setViewportSize({ width: 1280, height: 900 });
-  });
-  afterAll(async () => {
-    await browser?.close();
+    await page.goto(t.baseUrl);
+    await expect.poll(usage).toBe('0');
+  }
+
+  afterEach(async () => {
+    await page?.close();
     await t?.close();
+    // Every page, in every test, keeps to its Content-Security-Policy and to this server.
+    expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
+    const foreign = requested.filter((url) => !url.startsWith(t.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    expect(foreign).toEqual([]);
   });
 
   async function generate(prompt: string) {
@@ -44,17 +60,25 @@ describe('the web page in Chromium', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
   }
 
+  async function useKey(name: string) {
+    const { stdout } = await t.cli('keys', 'create', '--name', name);
+    await page.getByRole('textbox', { name: 'API key', exact: true }).fill(stdout.trim());
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => page.locator('.plan').textContent()).toBe('Pro');
+    return stdout.trim();
+  }
+
   it('loads with a title, a favicon and an empty quota meter', async () => {
-    await page.goto(t.baseUrl);
+    await open();
     expect(await page.title()).toBe('AIPhoto — generate and enhance images');
     expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
-    await expect.poll(usage).toBe('0');
     expect(await page.getByTestId('limit').textContent()).toBe('5');
     await expect.poll(() => page.locator('#model option').count()).toBe(4);
     expect(await page.locator('#model option').first().textContent()).toContain('(offline placeholder)');
   });
 
   it('generates: the image loads at its real ratio and the meter goes from 0 to 1', async () => {
+    await open();
     await page.getByLabel('Aspect ratio').selectOption('16:9');
     const box = page.locator('figure.result');
     const before = await box.boundingBox();
@@ -75,12 +99,14 @@ describe('the web page in Chromium', () => {
   });
 
   it('enforces the 400-character limit as you type', async () => {
+    await open();
     await page.getByLabel('Prompt').fill('x'.repeat(450));
     expect((await page.getByLabel('Prompt').inputValue()).length).toBe(400);
     expect(await page.locator('#prompt-count').textContent()).toBe('400 / 400');
   });
 
   it('is usable from the keyboard, with a visible focus ring', async () => {
+    await open();
     await page.getByLabel('Prompt').focus();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('model');
@@ -89,7 +115,8 @@ describe('the web page in Chromium', () => {
   });
 
   it('says when the quota resets once the free images are used up', async () => {
-    for (let i = 2; i <= 5; i++) {
+    await open({ AIPHOTO_FREE_DAILY_LIMIT: '2' });
+    for (let i = 1; i <= 2; i++) {
       await generate(`picture number ${i}`);
       await expect.poll(usage).toBe(String(i));
     }
@@ -100,60 +127,62 @@ describe('the web page in Chromium', () => {
     await shot('2-rate-limited');
   });
 
-  it('switches to the pro plan with an API key', async () => {
-    const { stdout } = await t.cli('keys', 'create', '--name', 'browser');
-    await page.getByRole('textbox', { name: 'API key', exact: true }).fill(stdout.trim());
-    await page.getByRole('button', { name: 'Use key' }).click();
-    await expect.poll(() => page.locator('.plan').textContent()).toBe('Pro');
+  it('switches to the pro plan with an API key, and "Clear key" forgets it', async () => {
+    await open();
+    const key = await useKey('browser');
     await expect.poll(() => page.getByTestId('limit').textContent()).toBe('1000');
+    expect(await page.evaluate(() => Object.values({ ...localStorage }))).toContain(key);
     await generate('now on the pro plan');
     await expect.poll(usage).toBe('1');
     await shot('3-pro-plan');
+    await page.getByRole('button', { name: 'Clear key' }).click();
+    await expect.poll(() => page.getByTestId('limit').textContent()).toBe('5');
+    // The key is gone from the browser's storage, not just from the screen.
+    expect(JSON.stringify(await page.evaluate(() => ({ ...localStorage })))).not.toContain(key.slice(4));
+    await page.reload();
+    await expect.poll(() => page.getByTestId('limit').textContent()).toBe('5');
   });
 
-  it('enhances an uploaded photo and shows both sizes', async () => {
+  it('enhances an uploaded photo with the chosen strength and shows both sizes', async () => {
+    await open();
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-e2e-')), 'photo.png');
     const astronaut = path.resolve(import.meta.dirname, '../../../bench/photos/astronaut.png');
     await sharp(astronaut).extract({ left: 150, top: 40, width: 64, height: 48 }).png().toFile(file);
     await page.setInputFiles('#enhance-file', file);
+    await page.locator('#strength').fill('8');
+    const answered = page.waitForResponse((response) => response.url().endsWith('/api/enhance'), { timeout: 60_000 });
     await page.getByRole('button', { name: 'Enhance', exact: true }).click();
+    // The slider's value is what the server was asked for, and what it did.
+    expect(await (await answered).json()).toMatchObject({ success: true, strength: 8 });
     const sizes = page.getByTestId('enhance-sizes');
     await sizes.waitFor({ timeout: 60_000 });
     expect(await sizes.textContent()).toBe('64x48 → 256x192');
-    await expect.poll(usage).toBe('2');
+    await expect.poll(usage).toBe('1');
     await shot('4-enhanced');
   });
 
   it('shows a past result large, then deletes it from the gallery', async () => {
+    await open();
+    await generate('a picture for the gallery');
+    await page.getByTestId('generated-image').waitFor();
     await page.locator('.gallery .thumb').first().click();
     const viewer = page.locator('dialog.viewer');
     await viewer.waitFor();
-    expect(await viewer.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
+    expect(await viewer.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1024);
     await viewer.getByRole('button', { name: 'Close' }).click();
     await viewer.waitFor({ state: 'detached' });
-    const before = await page.locator('.gallery li').count();
+    expect(await page.locator('.gallery li').count()).toBe(1);
     await page.getByRole('button', { name: /^Delete/ }).first().click();
-    expect(await page.locator('.gallery li').count()).toBe(before - 1);
+    expect(await page.locator('.gallery li').count()).toBe(0);
   });
 
   it('fits a 375 px wide phone', async () => {
-    const phone = await browser.newPage();
-    await phone.setViewportSize({ width: 375, height: 812 });
-    await phone.goto(t.baseUrl);
-    await phone.getByLabel('Prompt').fill('a phone-sized lighthouse');
-    await phone.getByRole('button', { name: 'Generate' }).click();
-    await phone.getByTestId('generated-image').waitFor();
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-    await shot('5-phone', phone);
-    await phone.close();
-  });
-
-  it('broke no rule of its Content-Security-Policy', () => {
-    expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
-  });
-
-  it('loaded nothing from outside this server', () => {
-    const foreign = requested.filter((url) => !url.startsWith(t.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:'));
-    expect(foreign).toEqual([]);
+    await open();
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.getByLabel('Prompt').fill('a phone-sized lighthouse');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByTestId('generated-image').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot('5-phone');
   });
 });

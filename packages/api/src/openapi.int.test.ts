@@ -1,7 +1,7 @@
 import { validate } from '@scalar/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@aiphoto/core';
 import { startTestServer, type TestServer } from './testing/harness.ts';
 import { photo } from './testing/images.ts';
@@ -11,13 +11,13 @@ type Json = Record<string, any>;
 describe('GET /api/openapi.json', () => {
   let t: TestServer;
   let document: Json;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1' } });
     const response = await t.fetch('/api/openapi.json');
     expect(response.status).toBe(200);
     document = await response.json();
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   it('is a valid OpenAPI 3.1 document according to a third-party validator', async () => {
     expect(document.openapi).toBe('3.1.0');

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rateLimitOf, startTestServer, type TestServer } from '../testing/harness.ts';
 
 /** Every error body under /api is exactly this shape. */
@@ -22,10 +22,10 @@ describe('POST /api/generate (errors)', () => {
   let t: TestServer;
   const usage = async () => (await (await t.fetch('/api/status')).json()).usage_today as number;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startTestServer();
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   it.each([
     ['missing', {}],

@@ -1,13 +1,13 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_EXAMPLE, rateLimitOf, startTestServer, type TestServer } from '../testing/harness.ts';
 
 describe('POST /api/generate (happy paths)', () => {
   let t: TestServer;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '50' } });
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   it("answers the seed's example request with the documented shape, and the URL downloads a 16:9 PNG", async () => {
     const response = await t.generate(SEED_EXAMPLE);
