@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run in a time zone far from UTC (inherited by every test process), so that code
+// reading the local date where it means the UTC day (the quota day, the reset time) fails
+// here instead of in production.
+process.env.TZ = 'Pacific/Auckland';
+
 export default defineConfig({
   test: {
-    setupFiles: ['../core/src/testing/loopback-only.ts', '../core/src/testing/timezone.ts'],
+    setupFiles: ['../core/src/testing/loopback-only.ts'],
     include: ['src/**/*.test.ts'],
     exclude: ['src/**/*.int.test.ts', '**/node_modules/**'],
   },

@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run in a time zone far from UTC (inherited by every test process), so that code
+// reading the local date where it means the UTC day (the quota day, the reset time) fails
+// here instead of in production.
+process.env.TZ = 'Pacific/Auckland';
+
 /** Real servers on port 0, real SQLite files, real HTTP; slower, so kept apart from unit tests. */
 export default defineConfig({
   test: {
-    setupFiles: ['../core/src/testing/loopback-only.ts', '../core/src/testing/timezone.ts'],
+    setupFiles: ['../core/src/testing/loopback-only.ts'],
     include: ['src/**/*.int.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestRedisServer } from '../../core/src/testing/redis-server.ts';
 import { TestS3Server } from '../../core/src/testing/s3-server.ts';
 import { rateLimitOf, startTestServer, type TestServer } from './testing/harness.ts';
@@ -15,19 +15,22 @@ describe('several instances sharing Redis and S3', () => {
   beforeAll(async () => {
     redis = await TestRedisServer.start();
     s3 = await TestS3Server.start();
-    a = await startTestServer({ env: env() });
-    b = await startTestServer({ env: env() });
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
     await s3?.close();
     await redis?.stop();
   });
+  // Fresh instances and an empty Redis for every test, so each one stands alone.
   beforeEach(async () => {
     const client = new Redis(redis.url);
-    await client.del(...(await client.keys('aiphoto:quota:*')), 'unused');
+    await client.flushall();
     client.disconnect();
+    a = await startTestServer({ env: env() });
+    b = await startTestServer({ env: env() });
+  });
+  afterEach(async () => {
+    await a?.close();
+    await b?.close();
   });
 
   it('admits exactly 10 of 100 concurrent requests spread over both instances', async () => {

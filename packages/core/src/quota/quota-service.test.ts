@@ -6,7 +6,7 @@ import { QuotaService, nextUtcMidnight, utcDay } from './quota-service.ts';
 const account = { subject: 'ip:203.0.113.7', limit: 2 };
 
 describe('QuotaService', () => {
-  it('runs in a time zone whose local date differs from the UTC day (set by testing/timezone.ts)', () => {
+  it('runs in a time zone whose local date differs from the UTC day (set in vitest.config.ts)', () => {
     // 13:30 UTC on the 9th is 01:30 on the 10th in Auckland (UTC+12 in May).
     const moment = new Date('2026-05-09T13:30:00Z');
     expect(moment.getDate()).not.toBe(moment.getUTCDate());

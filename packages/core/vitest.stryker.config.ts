@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run in a time zone far from UTC (inherited by every test process), so that code
+// reading the local date where it means the UTC day (the quota day, the reset time) fails
+// here instead of in production.
+process.env.TZ = 'Pacific/Auckland';
+
+/**
+ * What mutation testing runs: the unit tests, plus the integration tests of the mutated
+ * stores that need a real Redis or S3 server (each starts its own on loopback).
+ */
+export default defineConfig({
+  test: {
+    setupFiles: ['./src/testing/loopback-only.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'src/quota/**/*.int.test.ts',
+      'src/keys/**/*.int.test.ts',
+      'src/storage/**/*.int.test.ts',
+    ],
+    exclude: ['src/enhance/**/*.int.test.ts', '**/node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
