@@ -6,9 +6,7 @@ import path from 'node:path';
 import {
   IMAGE_FORMATS,
   InvalidRequestError,
-  PayloadTooLargeError,
   ServiceUnavailableError,
-  UnsupportedMediaTypeError,
   etagOf,
   parseRange,
   type AIPhotoError,

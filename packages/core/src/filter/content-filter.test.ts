@@ -66,6 +66,35 @@ describe('ContentFilter', () => {
     expect(filter.check('an acme corp billboard')).toEqual({ allowed: true });
   });
 
+  it('reads blocklist lines trimmed, skips indented comments, and matches whole words only', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-filter-')), 'blocklist.txt');
+    fs.writeFileSync(file, '   zorblax   \r\n   # a comment: commentword\n\n  \n#also\n');
+    const custom = ContentFilter.fromBlocklistFile(file);
+    expect(custom.check('a zorblax on the shelf')).toEqual({ allowed: false, category: 'blocklist' });
+    expect(custom.check('a commentword')).toEqual({ allowed: true });
+    expect(custom.check('a # sign')).toEqual({ allowed: true });
+    // Boundaries next to letters: "zorblax" inside a longer word is someone else's word.
+    expect(custom.check('the zorblaxian empire')).toEqual({ allowed: true });
+    expect(custom.check('prezorblax')).toEqual({ allowed: true });
+  });
+
+  it('matches a blocklist term that starts or ends with a symbol wherever it appears', () => {
+    const custom = new ContentFilter({ extraBlockedTerms: ['#secret', 'tm®'] });
+    expect(custom.check('the #secret project')).toEqual({ allowed: false, category: 'blocklist' });
+    expect(custom.check('x#secret')).toEqual({ allowed: false, category: 'blocklist' });
+    expect(custom.check('a tm® sign')).toEqual({ allowed: false, category: 'blocklist' });
+  });
+
+  it('uses the built-in lists alone when no blocklist file is set', () => {
+    expect(ContentFilter.fromBlocklistFile(undefined).check('a zorblax')).toEqual({ allowed: true });
+    expect(ContentFilter.fromBlocklistFile(undefined).check('n.u.d.e portrait')).toEqual({ allowed: false, category: 'sexual' });
+  });
+
+  it('names the category when it refuses, and lets an allowed prompt pass silently', () => {
+    expect(() => filter.assertAllowed('a lighthouse at dusk')).not.toThrow();
+    expect(() => filter.assertAllowed('n.u.d.e portrait')).toThrow(/content filter \(.+\)/);
+  });
+
   it('joins spelled-out letters and drops invisible characters', () => {
     expect(normalizeForFilter('n.u.d.e and f-o-o')).toBe('nude and foo');
     expect(normalizeForFilter('na\u200Bked')).toBe('naked');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../redis.ts';
 import { TestRedisServer } from '../testing/redis-server.ts';
 import { KeyService, hashKey } from './key-service.ts';
+import { describeKeyStore } from './key-store.contract.ts';
 import { RedisKeyStore } from './redis-key-store.ts';
 
 describe('KeyService on Redis', () => {
@@ -40,5 +41,36 @@ describe('KeyService on Redis', () => {
     const dump = JSON.stringify([await redis.hgetall('k2:keys'), await redis.hgetall('k2:keys:by-hash')]);
     expect(dump).not.toContain(key.slice(4));
     expect(dump).toContain(hashKey(key));
+  });
+});
+
+describeKeyStore('redis', () => {
+  let server: TestRedisServer | undefined;
+  let redis: Redis | undefined;
+  return {
+    open: async () => {
+      server ??= await TestRedisServer.start();
+      redis ??= await connectRedis(server.url, { commandTimeoutMs: 1_500 });
+      return new RedisKeyStore(redis);
+    },
+    cleanup: async () => {
+      redis?.disconnect();
+      await server?.stop();
+    },
+  };
+});
+
+describe('RedisKeyStore layout', () => {
+  it('keeps records under aiphoto:keys and the hash index under aiphoto:keys:by-hash by default', async () => {
+    const server = await TestRedisServer.start();
+    const redis = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
+    try {
+      const { key, record } = await new KeyService(new RedisKeyStore(redis)).create({ name: 'layout' });
+      expect(await redis.hget('aiphoto:keys:by-hash', hashKey(key))).toBe(record.id);
+      expect(JSON.parse((await redis.hget('aiphoto:keys', record.id))!)).toMatchObject({ name: 'layout' });
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
   });
 });

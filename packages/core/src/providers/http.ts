@@ -85,6 +85,8 @@ function tooLarge(context: Pick<AttemptContext, 'provider'>, url: string): Provi
 
 /** A URL without its query string, so signed URLs never reach a log. */
 function redactUrl(url: string): string {
+  // A Response built by hand (an injected fetch) has no URL; never fail on the way to an error.
+  if (!URL.canParse(url)) return url.split('?', 1)[0]!;
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
 }

@@ -90,4 +90,66 @@ describe('ProviderRouter', () => {
     for (let i = 0; i < 6; i++) await chain.generate(request);
     expect(recovering.calls).toHaveLength(6);
   });
+
+  it('uses a 3-failure threshold and a 30 s cooldown by default, half-open afterwards', async () => {
+    let now = 5_000_000;
+    const flaky = provider('flaky', ['retryable']);
+    const chain = router([flaky, provider('steady', ['ok'])], { clock: () => now });
+    for (let i = 0; i < 3; i++) await chain.generate(request);
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(3);
+    now += 29_999;
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(3);
+    now += 2;
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(4);
+    // Half-open: one more failure reopens it at once.
+    await chain.generate(request);
+    expect(flaky.calls).toHaveLength(4);
+  });
+
+  it("describes each model's candidates in order, and says when a model has none", async () => {
+    const chain = new ProviderRouter(new Map([['flux-pro', [provider('a', ['ok']), provider('b', ['ok'])]], ['dall-e-3', []]]) as never);
+    expect(chain.describe()).toEqual({ 'flux-pro': ['a', 'b'], 'dall-e-3': [] });
+    const error = await chain.generate({ ...request, model: 'dall-e-3' }).catch((e) => e);
+    expect(error).toBeInstanceOf(GenerationFailedError);
+    expect(error.message).toBe('No image provider is configured for model "dall-e-3"; try another model or ask the operator to configure one.');
+  });
+
+  it('reports each attempt to the observer and the log, wrapping a thrown non-provider error as retryable', async () => {
+    const attempts: { provider: string; outcome: string; seconds: number }[] = [];
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const crashing: ImageProvider = {
+      id: 'crashing',
+      models: ['flux-pro'],
+      async generate() {
+        throw new TypeError('undefined is not a function');
+      },
+    };
+    const chain = router([crashing, provider('ok', ['ok'])], {
+      observer: { providerAttempt: (event: { provider: string; outcome: string; seconds: number }) => attempts.push(event) },
+      logger: { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) },
+    });
+    expect((await chain.generate(request)).provider).toBe('ok');
+    expect(attempts.map(({ provider: id, outcome }) => [id, outcome])).toEqual([
+      ['crashing', 'retryable'],
+      ['ok', 'success'],
+    ]);
+    for (const attempt of attempts) expect(attempt.seconds).toBeGreaterThanOrEqual(0);
+    for (const attempt of attempts) expect(attempt.seconds).toBeLessThan(5);
+    expect(warnings).toEqual([
+      {
+        message: 'image provider failed',
+        fields: expect.objectContaining({ provider: 'crashing', model: 'flux-pro', kind: 'retryable', err: 'TypeError: undefined is not a function' }),
+      },
+    ]);
+  });
+
+  it('says which provider refused, and why, when moderation stops the chain', async () => {
+    const error = await router([provider('strict', ['moderation'])]).generate(request).catch((e) => e);
+    expect(error).toBeInstanceOf(ContentFilteredError);
+    expect(error.message).toBe("The prompt was rejected by the image provider's content moderation; rephrase it and try again.");
+    expect(error.cause).toMatchObject({ provider: 'strict', kind: 'moderation' });
+  });
 });

@@ -31,3 +31,28 @@ describe('InFlightLimiter', () => {
     expect(limiter.inFlight('key:a')).toBe(0);
   });
 });
+
+describe('InFlightLimiter accounting', () => {
+  it('frees exactly one place per release, however often a release is called', () => {
+    const limiter = new InFlightLimiter(2, 'generations');
+    const first = limiter.acquire('ip:1');
+    limiter.acquire('ip:1');
+    expect(limiter.inFlight('ip:1')).toBe(2);
+    first();
+    first();
+    expect(limiter.inFlight('ip:1')).toBe(1);
+    limiter.acquire('ip:1');
+    expect(() => limiter.acquire('ip:1')).toThrow(RateLimitedError);
+  });
+
+  it('counts each subject on its own and forgets one at zero', () => {
+    const limiter = new InFlightLimiter(3, 'generations');
+    const releases = [limiter.acquire('a'), limiter.acquire('a'), limiter.acquire('b')];
+    expect([limiter.inFlight('a'), limiter.inFlight('b')]).toEqual([2, 1]);
+    releases[0]!();
+    expect(limiter.inFlight('a')).toBe(1);
+    releases[1]!();
+    releases[2]!();
+    expect((limiter as unknown as { counts: Map<string, number> }).counts.size).toBe(0);
+  });
+});

@@ -57,4 +57,24 @@ describe('QuotaService', () => {
     await reservation.refund();
     expect((await quota.snapshot(account)).used).toBe(1);
   });
+
+  it('reports a snapshot of today without taking anything, never below zero remaining', async () => {
+    const store = new MemoryQuotaStore();
+    const now = new Date('2026-05-09T12:00:00Z');
+    const quota = new QuotaService(store, () => now);
+    expect(await quota.snapshot(account)).toEqual({ used: 0, limit: 2, remaining: 2, resetAt: new Date('2026-05-10T00:00:00Z') });
+    await quota.reserve(account);
+    expect(await quota.snapshot(account)).toMatchObject({ used: 1, remaining: 1 });
+    // A limit lowered below today's usage (a key's limit changed) reads as none left.
+    expect(await quota.snapshot({ ...account, limit: 0 })).toMatchObject({ used: 1, remaining: 0 });
+  });
+
+  it('keeps a committed unit when a refund comes later', async () => {
+    const store = new MemoryQuotaStore();
+    const quota = new QuotaService(store, () => new Date('2026-05-09T12:00:00Z'));
+    const reservation = await quota.reserve(account);
+    reservation.commit();
+    await reservation.refund();
+    expect(await store.usage(account.subject, '2026-05-09')).toBe(1);
+  });
 });

@@ -16,17 +16,84 @@ describe('file names and ranges', () => {
     },
   );
 
+  it('accepts a well-formed id.ext and nothing around it', () => {
+    const id = 'AbCdEfGhIjKlMnOpQrStUv_-';
+    expect(parseImageFileName(`${id}.png`)).toEqual({ id, ext: 'png' });
+    expect(parseImageFileName(`.${id}.png`)).toBeUndefined();
+    expect(parseImageFileName(`x/${id}.png`)).toBeUndefined();
+    expect(parseImageFileName(`${id}.PNG`)).toBeUndefined();
+  });
+
   it.each([
     ['bytes=0-3', { start: 0, end: 3 }],
+    ['  bytes=2-2  ', { start: 2, end: 2 }],
+    ['bytes=9-9', { start: 9, end: 9 }],
+    ['xbytes=0-1', undefined],
+    ['bytes=0-1x', undefined],
+    ['bytes=-', undefined],
     ['bytes=5-', { start: 5, end: 9 }],
     ['bytes=-4', { start: 6, end: 9 }],
     ['bytes=8-100', { start: 8, end: 9 }],
     ['bytes=10-12', 'unsatisfiable'],
+    ['bytes=10-', 'unsatisfiable'],
     ['bytes=4-2', 'unsatisfiable'],
     ['bytes=0-1,4-5', undefined],
     ['items=0-1', undefined],
     [undefined, undefined],
   ])('reads Range %s of a 10-byte object as %j', (header, expected) => {
     expect(parseRange(header, 10)).toEqual(expected);
+  });
+});
+
+describe('LocalImageStorage on disk', () => {
+  const dataDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-local-')), 'nested', 'data');
+
+  it('creates <dataDir>/images, however deep, and writes files there', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    const saved = await storage.save(new Uint8Array([1, 2, 3]), 'png');
+    expect(fs.readFileSync(path.join(dir, 'images', saved.fileName))).toEqual(Buffer.from([1, 2, 3]));
+    expect(await storage.isReady()).toBe(true);
+  });
+
+  it('removes .partial leftovers when opened, and nothing else', () => {
+    const dir = dataDir();
+    const images = path.join(dir, 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.writeFileSync(path.join(images, 'AAAAAAAAAAAAAAAAAAAAAAAA.png.partial'), 'x');
+    fs.writeFileSync(path.join(images, 'BBBBBBBBBBBBBBBBBBBBBBBB.png'), 'kept');
+    fs.writeFileSync(path.join(images, 'partial.png'), 'kept too');
+    new LocalImageStorage(dir);
+    expect(fs.readdirSync(images).sort()).toEqual(['BBBBBBBBBBBBBBBBBBBBBBBB.png', 'partial.png']);
+  });
+
+  it('answers undefined for a missing image, and fails loudly on other errors', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    expect(await storage.stat('CCCCCCCCCCCCCCCCCCCCCCCC', 'png')).toBeUndefined();
+    // The images folder replaced by a file: not "missing", something is wrong.
+    fs.writeFileSync(path.join(dir, 'images', 'file-not-dir'), '');
+    const broken = new LocalImageStorage(dir) as unknown as { directory: string; stat: LocalImageStorage['stat'] };
+    broken.directory = path.join(dir, 'images', 'file-not-dir');
+    await expect(broken.stat('EEEEEEEEEEEEEEEEEEEEEEEE', 'png')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('keeps an image exactly as old as the cutoff and removes an older one', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    const cutoff = new Date('2026-10-26T12:00:00Z');
+    const atCutoff = await storage.save(new Uint8Array([1]), 'png');
+    const older = await storage.save(new Uint8Array([2]), 'png');
+    fs.utimesSync(path.join(dir, 'images', atCutoff.fileName), cutoff, cutoff);
+    fs.utimesSync(path.join(dir, 'images', older.fileName), new Date(cutoff.getTime() - 1000), new Date(cutoff.getTime() - 1000));
+    expect(await storage.deleteOlderThan(cutoff)).toBe(1);
+    expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([atCutoff.fileName]);
+  });
+
+  it('is not ready when its folder cannot be written', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    fs.rmSync(path.join(dir, 'images'), { recursive: true });
+    expect(await storage.isReady()).toBe(false);
   });
 });
