@@ -20,6 +20,8 @@ describe('the web page in Chromium', () => {
   let page: Page;
   let requested: string[];
   let consoleErrors: string[];
+  /** Where the page was opened: the server answers on localhost and 127.0.0.1 alike. */
+  let origin: string;
   const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
   const usage = () => page.getByTestId('usage').textContent();
 
@@ -32,8 +34,9 @@ describe('the web page in Chromium', () => {
     await browser?.close();
   });
 
-  async function open(env: Record<string, string> = {}) {
+  async function open(env: Record<string, string> = {}, address: 'localhost' | '127.0.0.1' = 'localhost') {
     t = await startTestServer({ env });
+    origin = t.baseUrl.replace('localhost', address);
     requested = [];
     consoleErrors = [];
     page = await browser.newPage();
@@ -42,7 +45,7 @@ describe('the web page in Chromium', () => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(t.baseUrl);
+    await page.goto(origin);
     await expect.poll(usage).toBe('0');
   }
 
@@ -51,7 +54,7 @@ describe('the web page in Chromium', () => {
     await t?.close();
     // Every page, in every test, keeps to its Content-Security-Policy and to this server.
     expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
-    const foreign = requested.filter((url) => !url.startsWith(t.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    const foreign = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:'));
     expect(foreign).toEqual([]);
   });
 
@@ -96,6 +99,15 @@ describe('the web page in Chromium', () => {
     expect(after!.width / after!.height).toBeCloseTo(1344 / 768, 1);
     expect(await page.locator('.gallery li').count()).toBe(1);
     await shot('1-generated');
+  });
+
+  it('shows generated images when opened at 127.0.0.1, within its CSP (image URLs follow the address)', async () => {
+    await open({}, '127.0.0.1');
+    await generate('a lighthouse seen from the numeric address');
+    const image = page.getByTestId('generated-image');
+    await image.waitFor();
+    expect(await image.getAttribute('src')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/images\//);
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBe(1024);
   });
 
   it('enforces the 400-character limit as you type', async () => {

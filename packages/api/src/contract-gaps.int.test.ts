@@ -62,11 +62,18 @@ describe('HEAD under /api', () => {
   });
 });
 
+/** A stand-in for the built page, so the static file handler is in play as in production. */
+function webDir(): string {
+  const dir = makeDataDir();
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>page</title>');
+  return dir;
+}
+
 describe('image paths that are not image ids', () => {
   it.each(['/images//etc/passwd', `/images/${'a'.repeat(5_000)}.png`, '/images/..%2f..%2fetc%2fpasswd', '/images/%2e%2e/%2e%2e/etc/passwd'])(
     '%s is 404 with no error logged',
     async (target) => {
-      await using t = await startTestServer();
+      await using t = await startTestServer({ env: { AIPHOTO_WEB_DIR: webDir() } });
       const response = await t.fetch(target);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ success: false, error: 'not_found' });
@@ -75,7 +82,7 @@ describe('image paths that are not image ids', () => {
   );
 
   it('refuses a raw /../ request line and never serves a file outside the images folder', async () => {
-    await using t = await startTestServer();
+    await using t = await startTestServer({ env: { AIPHOTO_WEB_DIR: webDir() } });
     for (const target of ['/images/../../../../etc/passwd', '/images/../aiphoto.db', '/../etc/passwd']) {
       const answer = await rawGet(t.baseUrl, target);
       expect(answer).toMatch(/^HTTP\/1\.1 404/);

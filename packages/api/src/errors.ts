@@ -99,6 +99,9 @@ function fromFastifyError(error: { code?: string; statusCode?: number }): AIPhot
       return new InvalidRequestError('The request body is not valid JSON.');
   }
   if (error.statusCode === 400) return new InvalidRequestError('The request is malformed.');
+  // @fastify/static refuses paths with dot segments or outside its root as 403: to a caller
+  // that is simply a path that does not exist.
+  if (error.statusCode === 403 || error.statusCode === 404) return new NotFoundError('No such path; see /api/docs for the API.');
   if (error.statusCode === 413) return new PayloadTooLargeError('The request body is too large.');
   if (error.statusCode === 415) return new UnsupportedMediaTypeError('Send the request body as application/json.');
   return undefined;

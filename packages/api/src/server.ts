@@ -11,6 +11,7 @@ import {
   parseRange,
   type AIPhotoError,
   NotFoundError,
+  RateLimitedError,
   CallerGoneError,
   configuredSecrets,
   createCoreServices,
@@ -71,6 +72,7 @@ export interface AIPhotoServer {
 /** Where `pnpm build` puts the web app in this repository. */
 const DEFAULT_WEB_DIR = path.resolve(import.meta.dirname, '../../../apps/web/dist');
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+const SANE_ORIGIN = /^https?:\/\/[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
 /** Paths under /api that are documentation, not operations: no key is checked there. */
 const isDocsPath = (url: string) => url === '/api/openapi.json' || url === '/api/docs' || url.startsWith('/api/docs/');
 const pathOf = (url: string) => url.split('?', 1)[0]!;
@@ -107,6 +109,16 @@ function logFailure(request: FastifyRequest, domain: AIPhotoError, error: unknow
   if (domain.code === 'server_error') request.log.error({ err: error }, message);
 }
 
+/**
+ * Retry-After for a refusal, the same on every surface: the error's own hint, else the
+ * quota reset for a 429, else 5 seconds for a 503. Undefined for anything else.
+ */
+function refusalHeaders(status: number, failure: AIPhotoError | undefined, state: RequestState | undefined, now: Date): string | undefined {
+  if (status !== 429 && status !== 503) return undefined;
+  const untilReset = state && status === 429 ? Math.ceil((state.quota.resetAt.getTime() - now.getTime()) / 1000) : 5;
+  return String(Math.max(failure?.retryAfterSeconds ?? untilReset, 1));
+}
+
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /**
@@ -128,6 +140,16 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   const inFlight = new Set<AbortController>();
   let shuttingDown = false;
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  /**
+   * Where this caller reaches us: AIPHOTO_PUBLIC_URL when set, else the request's own
+   * origin (its Host, and X-Forwarded-Host/-Proto only from a trusted proxy), so image URLs,
+   * the page's CSP 'self' and the docs' "Try it out" agree with the address in the browser.
+   */
+  const originOf = (request: FastifyRequest): string => {
+    if (config.publicUrl) return config.publicUrl;
+    const origin = `${request.protocol}://${request.host}`;
+    return SANE_ORIGIN.test(origin) ? origin : publicUrl;
+  };
 
   const app = Fastify({
     logger: {
@@ -182,7 +204,6 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
 
   let metrics: ReturnType<typeof createMetrics> | undefined;
   const services = await createCoreServices(config, {
-    publicUrl: () => publicUrl,
     clock,
     logger: app.log,
     observer: {
@@ -249,6 +270,11 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     }
   });
 
+  /** Daily-quota refusals by plan, on every surface (in-flight refusals are not quota). */
+  const countRejection = (failure: AIPhotoError | undefined, state: RequestState | undefined) => {
+    if (failure instanceof RateLimitedError && failure.reason === 'daily_limit' && state) metrics.quotaRejected(state.caller.plan);
+  };
+
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Request-Id', request.id);
     // While shutting down, close each keep-alive connection after its response, so the
@@ -259,12 +285,13 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     const failure = reply.statusCode >= 400 && request.restError !== undefined ? toAIPhotoError(request.restError) : undefined;
     const state = request.aiphoto;
     const now = clock();
+    if (!isTrpcPath(request.entryPath ?? '')) countRejection(failure, state);
     if (state) reply.headers(rateLimitHeaders(state.quota, now));
-    if (reply.statusCode === 429 && state) metrics.quotaRejected(state.caller.plan);
-    // The one place Retry-After is set: the error's own hint, else the quota reset for 429.
-    if (reply.statusCode === 429 || reply.statusCode === 503) {
-      const untilReset = state && reply.statusCode === 429 ? Math.ceil((state.quota.resetAt.getTime() - now.getTime()) / 1000) : 5;
-      reply.header('Retry-After', String(Math.max(failure?.retryAfterSeconds ?? untilReset, 1)));
+    // tRPC sets its own status later than this hook runs; its refusals go through
+    // responseMeta (below), with the same rules.
+    if (!isTrpcPath(request.entryPath ?? '')) {
+      const retryAfter = refusalHeaders(reply.statusCode, failure, state, now);
+      if (retryAfter) reply.header('Retry-After', retryAfter);
     }
     // trpc-to-openapi writes its own error shape; REST clients get the contract's envelope.
     if (failure && isApiPath(request.entryPath ?? '')) {
@@ -359,6 +386,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     services,
     request: request.aiphoto!,
     signal: requestSignal(request, reply, inFlight),
+    imageUrl: (fileName) => `${originOf(request)}/images/${fileName}`,
   });
   const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }) => contextFor(req, res);
 
@@ -370,6 +398,12 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     trpcOptions: {
       router: appRouter,
       createContext,
+      responseMeta: ({ ctx, errors }) => {
+        const failure = errors[0] && toAIPhotoError(errors[0]);
+        for (const error of errors) countRejection(toAIPhotoError(error), ctx?.request);
+        const retryAfter = failure && refusalHeaders(HTTP_STATUS[failure.code], failure, ctx?.request, clock());
+        return retryAfter ? { headers: { 'Retry-After': retryAfter } } : {};
+      },
       onError: ({ error, req }) => {
         logFailure(req, toAIPhotoError(error), error, 'tRPC call failed');
       },
@@ -386,8 +420,18 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     },
   } as never);
 
-  let openApiDocument: unknown;
-  app.get('/api/openapi.json', async () => (openApiDocument ??= buildOpenApiDocument(publicUrl)));
+  // One document per origin the docs are opened at (a handful: localhost, an IP, a name).
+  const openApiDocuments = new Map<string, unknown>();
+  app.get('/api/openapi.json', async (request) => {
+    const origin = originOf(request);
+    let document = openApiDocuments.get(origin);
+    if (!document) {
+      if (openApiDocuments.size >= 16) openApiDocuments.clear();
+      document = buildOpenApiDocument(origin);
+      openApiDocuments.set(origin, document);
+    }
+    return document;
+  });
   app.get('/api/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
   app.get('/api/docs/init.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(docsInitScript),

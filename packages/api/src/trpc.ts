@@ -19,6 +19,8 @@ export interface Context {
   services: CoreServices;
   request: RequestState;
   signal: AbortSignal;
+  /** The absolute URL of a stored image, on AIPHOTO_PUBLIC_URL or the address the caller used. */
+  imageUrl: (fileName: string) => string;
 }
 
 export const createInnerContext = (context: Context): Context => context;

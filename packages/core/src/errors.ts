@@ -69,6 +69,13 @@ export class ContentFilteredError extends AIPhotoError {
 }
 export class RateLimitedError extends AIPhotoError {
   readonly code = 'rate_limited';
+  /** The daily quota, or the caller's work already in progress. */
+  readonly reason: 'daily_limit' | 'in_flight';
+
+  constructor(message: string, options: { retryAfterSeconds: number; reason?: 'daily_limit' | 'in_flight' }) {
+    super(message, options);
+    this.reason = options.reason ?? 'daily_limit';
+  }
 }
 export class GenerationFailedError extends AIPhotoError {
   readonly code = 'generation_failed';

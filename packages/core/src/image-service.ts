@@ -72,8 +72,7 @@ export interface GenerationObserver {
 
 export interface GeneratedImageRecord {
   id: string;
-  url: string;
-  /** "<id>.<ext>", as the storage knows it. */
+  /** "<id>.<ext>": served at /images/<fileName> on whichever address the caller used. */
   fileName: string;
   model: ModelId;
   style: Style;
@@ -109,7 +108,6 @@ export class ImageService {
       quota: QuotaService;
       router: ProviderRouter;
       storage: ImageStorage;
-      imageUrl: (fileName: string) => string;
       inFlight: InFlightLimiter;
       /** Images one request may ask for, on every surface. */
       maxImagesPerRequest: number;
@@ -164,7 +162,6 @@ export class ImageService {
       const createdAt = (this.deps.clock?.() ?? new Date()).toISOString();
       return images.map(({ result, stored }) => ({
         id: stored.id,
-        url: this.deps.imageUrl(stored.fileName),
         fileName: stored.fileName,
         model: input.model,
         style: input.style,

@@ -43,9 +43,8 @@ export interface CoreServices {
 
 export type CoreLogger = RouterLogger & PoolLogger & RedisLogger;
 
+/** Results name their file; the API turns it into a URL on the address the caller used. */
 export interface CoreOptions {
-  /** Where image URLs point; resolved late because the bound port may not be known yet. */
-  publicUrl: () => string;
   clock?: Clock;
   logger?: CoreLogger;
   observer?: GenerationObserver;
@@ -119,7 +118,6 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.observer ? { observer: options.observer } : {}),
   });
-  const imageUrl = (fileName: string) => `${options.publicUrl()}/images/${fileName}`;
   const moderationSettings = config.moderation === 'openai' ? providerSettings(config, 'openai') : undefined;
   const images = new ImageService({
     filter: ContentFilter.fromBlocklistFile(config.blocklistFile),
@@ -128,7 +126,6 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     quota,
     router,
     storage,
-    imageUrl,
     inFlight: new InFlightLimiter(config.inFlightPerCaller.generates, 'generations'),
     maxImagesPerRequest: config.openaiMaxImages,
     clock,
@@ -152,7 +149,6 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     pool: enhancePool,
     limits: config.limits,
     modelName: `esrgan-${config.enhance.model}`,
-    imageUrl,
     inFlight: new InFlightLimiter(config.inFlightPerCaller.enhances, 'enhancements'),
   });
   const retention = new RetentionSweeper(storage, config.imageTtlDays, clock, options.logger);

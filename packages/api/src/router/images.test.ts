@@ -10,13 +10,12 @@ describe('generate procedure (no HTTP)', () => {
   const caller: Caller = { plan: 'free', account: { subject: 'ip:192.0.2.1', limit: 2 } };
 
   beforeEach(async () => {
-    services = await createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {
-      publicUrl: () => 'https://img.example.com',
-    });
+    services = await createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {});
     context = createInnerContext({
       services,
       request: { caller, authError: undefined, quota: await services.quota.snapshot(caller.account) },
       signal: new AbortController().signal,
+      imageUrl: (fileName) => `https://img.example.com/images/${fileName}`,
     });
   });
   afterEach(() => services.close());

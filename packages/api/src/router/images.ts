@@ -64,7 +64,7 @@ export const imagesRouter = {
       ctx.request.quota.remaining = image.remaining;
       return {
         success: true as const,
-        url: image.url,
+        url: ctx.imageUrl(image.fileName),
         model: image.model,
         ratio: image.ratio,
         usage: image.usage,
@@ -91,7 +91,7 @@ export const imagesRouter = {
       const last = images.at(-1)!;
       ctx.request.quota.used = last.usage;
       ctx.request.quota.remaining = last.remaining;
-      return images.map((image) => ({ id: image.id, url: image.url, fileName: image.fileName, width: image.width, height: image.height, createdAt: image.createdAt }));
+      return images.map((image) => ({ id: image.id, url: ctx.imageUrl(image.fileName), fileName: image.fileName, width: image.width, height: image.height, createdAt: image.createdAt }));
     }),
   enhance: uploadProcedure
     .meta({
@@ -114,7 +114,7 @@ export const imagesRouter = {
       ctx.request.quota.remaining = image.remaining;
       return {
         success: true as const,
-        url: image.url,
+        url: ctx.imageUrl(image.fileName),
         original_size: image.originalSize,
         enhanced_size: image.enhancedSize,
         id: image.id,

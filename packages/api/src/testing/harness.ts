@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig } from '@aiphoto/core';
 import { buildServer, type AIPhotoServer } from '../server.ts';
@@ -40,7 +41,9 @@ export async function startTestServer(
     },
   });
   const server = await buildServer(loadConfig(env), { logStream, ...(options.clock ? { clock: options.clock } : {}) });
-  const baseUrl = await server.listen();
+  await server.listen();
+  // Where the test reaches the server, whatever AIPHOTO_PUBLIC_URL says.
+  const baseUrl = `http://localhost:${(server.app.server.address() as AddressInfo).port}`;
   const fetchPath = (pathname: string, init?: RequestInit) => fetch(`${baseUrl}${pathname}`, init);
   let closed = false;
   const close = async () => {

@@ -41,7 +41,8 @@ export type EnhanceInput = z.output<typeof enhanceInputSchema>;
 
 export interface EnhancedImageRecord {
   id: string;
-  url: string;
+  /** "<id>.<ext>": served at /images/<fileName> on whichever address the caller used. */
+  fileName: string;
   originalSize: string;
   enhancedSize: string;
   scale: Scale;
@@ -73,7 +74,6 @@ export class EnhanceService {
       pool: EnhancePool;
       limits: UploadLimits & { maxUploadBytes: number };
       modelName: string;
-      imageUrl: (fileName: string) => string;
       inFlight: InFlightLimiter;
     },
   ) {}
@@ -97,7 +97,7 @@ export class EnhanceService {
       reservation.commit();
       return {
         id: stored.id,
-        url: this.deps.imageUrl(stored.fileName),
+        fileName: stored.fileName,
         originalSize: `${decoded.width}x${decoded.height}`,
         enhancedSize: `${output.width}x${output.height}`,
         scale,

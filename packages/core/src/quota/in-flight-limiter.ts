@@ -22,7 +22,7 @@ export class InFlightLimiter {
     if (count >= this.limit) {
       throw new RateLimitedError(
         `You already have ${count} ${this.noun} in progress, the most one caller may run at once; retry when one finishes.`,
-        { retryAfterSeconds: RETRY_AFTER_SECONDS },
+        { retryAfterSeconds: RETRY_AFTER_SECONDS, reason: 'in_flight' },
       );
     }
     this.counts.set(subject, count + 1);
