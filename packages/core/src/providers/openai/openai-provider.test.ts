@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ContentFilteredError, ServiceUnavailableError } from '../../errors.ts';
 import { FakeProviderServer, fixture } from '../../testing/fake-provider-server.ts';
 import { TEST_API_KEY, describeProviderContract } from '../../testing/provider-contract.ts';
@@ -47,6 +47,9 @@ describe('OpenAI moderation (AIPHOTO_MODERATION=openai)', () => {
     server = await FakeProviderServer.start();
   });
   afterAll(() => server.close());
+  beforeEach(() => {
+    server.requests.length = 0;
+  });
 
   it('sends the prompt to /moderations and lets an unflagged one through', async () => {
     server.route('POST /api/moderations', { json: fixture(import.meta.url, 'openai-moderation.json', { FLAGGED: 'false' }) });
