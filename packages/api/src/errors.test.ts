@@ -3,12 +3,12 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HTTP_STATUS, TRPC_CODE, errorEnvelope, toAIPhotoError, toTrpcError } from './errors.ts';
+import { ERROR_TABLE, HTTP_STATUS, errorEnvelope, toAIPhotoError, toTrpcError } from './errors.ts';
 
 describe('error mapping', () => {
   it('gives every code the same HTTP status over REST and tRPC', () => {
     for (const code of ERROR_CODES) {
-      const error = new TRPCError({ code: TRPC_CODE[code] });
+      const error = new TRPCError({ code: ERROR_TABLE[code].trpc });
       expect(getHTTPStatusCodeFromError(error), code).toBe(HTTP_STATUS[code]);
     }
   });

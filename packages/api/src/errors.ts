@@ -18,43 +18,45 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 
-/** The one place error codes meet HTTP. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  invalid_prompt: 400,
-  invalid_model: 400,
-  invalid_style: 400,
-  invalid_ratio: 400,
-  invalid_image: 400,
-  invalid_request: 400,
-  unauthorized: 401,
-  not_found: 404,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  content_filtered: 422,
-  rate_limited: 429,
-  generation_failed: 500,
-  server_error: 500,
-  service_unavailable: 503,
+type OpenAIErrorType = 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'server_error';
+
+/**
+ * The one table where error codes meet the wire: the HTTP status (REST and tRPC alike), the
+ * tRPC code whose status matches it, and how OpenAI's dialect on /v1 names it (its SDKs
+ * expect a moderation refusal as 400 `content_policy_violation`).
+ */
+export const ERROR_TABLE: Record<ErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY; openai: { status: number; type: OpenAIErrorType; code: string } }> = {
+  invalid_prompt: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_prompt' } },
+  invalid_model: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_model' } },
+  invalid_style: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_style' } },
+  invalid_ratio: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_ratio' } },
+  invalid_image: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_image' } },
+  invalid_request: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_request' } },
+  unauthorized: { status: 401, trpc: 'UNAUTHORIZED', openai: { status: 401, type: 'authentication_error', code: 'unauthorized' } },
+  not_found: { status: 404, trpc: 'NOT_FOUND', openai: { status: 404, type: 'invalid_request_error', code: 'not_found' } },
+  payload_too_large: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', openai: { status: 413, type: 'invalid_request_error', code: 'payload_too_large' } },
+  unsupported_media_type: {
+    status: 415,
+    trpc: 'UNSUPPORTED_MEDIA_TYPE',
+    openai: { status: 415, type: 'invalid_request_error', code: 'unsupported_media_type' },
+  },
+  content_filtered: {
+    status: 422,
+    trpc: 'UNPROCESSABLE_CONTENT',
+    openai: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation' },
+  },
+  rate_limited: { status: 429, trpc: 'TOO_MANY_REQUESTS', openai: { status: 429, type: 'rate_limit_error', code: 'rate_limited' } },
+  generation_failed: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', openai: { status: 500, type: 'server_error', code: 'generation_failed' } },
+  server_error: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', openai: { status: 500, type: 'server_error', code: 'server_error' } },
+  service_unavailable: {
+    status: 503,
+    trpc: 'SERVICE_UNAVAILABLE',
+    openai: { status: 503, type: 'server_error', code: 'service_unavailable' },
+  },
 };
 
-/** tRPC codes whose HTTP status matches the table above, so both transports agree. */
-export const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
-  invalid_prompt: 'BAD_REQUEST',
-  invalid_model: 'BAD_REQUEST',
-  invalid_style: 'BAD_REQUEST',
-  invalid_ratio: 'BAD_REQUEST',
-  invalid_image: 'BAD_REQUEST',
-  invalid_request: 'BAD_REQUEST',
-  unauthorized: 'UNAUTHORIZED',
-  not_found: 'NOT_FOUND',
-  payload_too_large: 'PAYLOAD_TOO_LARGE',
-  unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
-  content_filtered: 'UNPROCESSABLE_CONTENT',
-  rate_limited: 'TOO_MANY_REQUESTS',
-  generation_failed: 'INTERNAL_SERVER_ERROR',
-  server_error: 'INTERNAL_SERVER_ERROR',
-  service_unavailable: 'SERVICE_UNAVAILABLE',
-};
+/** HTTP status by error code, from the table above. */
+export const HTTP_STATUS = Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, row]) => [code, row.status])) as Record<ErrorCode, number>;
 
 const FIELD_ERRORS: Record<string, new (message: string) => AIPhotoError> = {
   image: InvalidImageError,
@@ -163,5 +165,5 @@ export function errorEnvelope(error: AIPhotoError): ErrorEnvelope {
 /** For tRPC: a TRPCError whose HTTP status matches the REST one, with the domain error as cause. */
 export function toTrpcError(error: unknown): TRPCError {
   const domain = toAIPhotoError(error);
-  return new TRPCError({ code: TRPC_CODE[domain.code], message: domain.message, cause: domain });
+  return new TRPCError({ code: ERROR_TABLE[domain.code].trpc, message: domain.message, cause: domain });
 }

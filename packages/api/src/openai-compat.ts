@@ -15,7 +15,7 @@ import {
 } from '@aiphoto/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buffer } from 'node:stream/consumers';
-import { HTTP_STATUS } from './errors.ts';
+import { ERROR_TABLE } from './errors.ts';
 import { createCaller } from './root.ts';
 import type { Context } from './trpc.ts';
 
@@ -53,20 +53,8 @@ export interface OpenAIErrorBody {
  * special-case it keep working.
  */
 export function openaiError(error: AIPhotoError, param?: string): { status: number; body: OpenAIErrorBody } {
-  const filtered = error.code === 'content_filtered';
-  const status = filtered ? 400 : HTTP_STATUS[error.code];
-  const type = status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : status === 401 ? 'authentication_error' : 'invalid_request_error';
-  return {
-    status,
-    body: {
-      error: {
-        message: error.message,
-        type,
-        param: param ?? PARAMS[error.code] ?? null,
-        code: filtered ? 'content_policy_violation' : error.code,
-      },
-    },
-  };
+  const { status, type, code } = ERROR_TABLE[error.code].openai;
+  return { status, body: { error: { message: error.message, type, param: param ?? PARAMS[error.code] ?? null, code } } };
 }
 
 export class OpenAIParamError extends InvalidRequestError {

@@ -16,6 +16,7 @@ import {
   configuredSecrets,
   createCoreServices,
   redactingStream,
+  secondsUntil,
   parseImageFileName,
   type Config,
   type CoreServices,
@@ -80,13 +81,12 @@ const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/');
 const isOpenAIPath = (url: string) => url.startsWith('/v1/');
 
 function rateLimitHeaders(quota: QuotaSnapshot, now: Date): Record<string, string> {
-  const secondsToReset = Math.max(Math.ceil((quota.resetAt.getTime() - now.getTime()) / 1000), 0);
   return {
     'X-RateLimit-Limit': String(quota.limit),
     'X-RateLimit-Remaining': String(quota.remaining),
     'X-RateLimit-Reset': String(Math.floor(quota.resetAt.getTime() / 1000)),
     'RateLimit-Policy': `"daily";q=${quota.limit};w=86400`,
-    RateLimit: `"daily";r=${quota.remaining};t=${secondsToReset}`,
+    RateLimit: `"daily";r=${quota.remaining};t=${secondsUntil(quota.resetAt, now)}`,
   };
 }
 
@@ -115,7 +115,7 @@ function logFailure(request: FastifyRequest, domain: AIPhotoError, error: unknow
  */
 function refusalHeaders(status: number, failure: AIPhotoError | undefined, state: RequestState | undefined, now: Date): string | undefined {
   if (status !== 429 && status !== 503) return undefined;
-  const untilReset = state && status === 429 ? Math.ceil((state.quota.resetAt.getTime() - now.getTime()) / 1000) : 5;
+  const untilReset = state && status === 429 ? secondsUntil(state.quota.resetAt, now) : 5;
   return String(Math.max(failure?.retryAfterSeconds ?? untilReset, 1));
 }
 

@@ -65,8 +65,4 @@ export function isModelId(value: string): value is ModelId {
   return (MODEL_IDS as readonly string[]).includes(value);
 }
 
-export function isRatio(value: string): value is Ratio {
-  return (RATIOS as readonly string[]).includes(value);
-}
-
 export const MAX_PROMPT_CHARACTERS = 400;

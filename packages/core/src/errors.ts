@@ -87,10 +87,6 @@ export class ServiceUnavailableError extends AIPhotoError {
   readonly code = 'service_unavailable';
 }
 
-export function isAIPhotoError(value: unknown): value is AIPhotoError {
-  return value instanceof AIPhotoError;
-}
-
 /**
  * The reason a request's signal carries when its caller hung up. Never shown to anyone: it
  * tells the services that the work was abandoned by the caller (who pays for work already

@@ -7,7 +7,7 @@ export * from './services.ts';
 export { ContentFilter } from './filter/content-filter.ts';
 export { KeyService, hashKey, looksLikeKey } from './keys/key-service.ts';
 export type { ApiKeyRecord } from './keys/key-store.ts';
-export { QuotaService, nextUtcMidnight, utcDay, type QuotaSnapshot } from './quota/quota-service.ts';
+export { QuotaService, nextUtcMidnight, secondsUntil, utcDay, type QuotaSnapshot } from './quota/quota-service.ts';
 export { ProviderError, type ImageProvider } from './providers/image-provider.ts';
 export { parseImageFileName, type ImageStorage } from './storage/image-storage.ts';
 export { enhanceInputSchema, type EnhanceInput, type EnhancedImageRecord } from './enhance/enhance-service.ts';

@@ -33,7 +33,6 @@ export interface ImageGenerationResult {
 export interface ImageProvider {
   /** Stable name used in responses, logs and metrics ("local", "openai", "bfl", …). */
   readonly id: string;
-  readonly models: readonly ModelId[];
   generate(request: ImageGenerationRequest): Promise<ImageGenerationResult>;
 }
 
@@ -67,10 +66,6 @@ export class ProviderError extends Error {
     this.statusCode = options.statusCode;
     this.url = options.url;
     this.responseBody = options.responseBody;
-  }
-
-  get isRetryable(): boolean {
-    return this.kind === 'retryable';
   }
 }
 

@@ -9,7 +9,6 @@ function provider(id: string, outcomes: Outcome[]) {
   const calls: number[] = [];
   const instance: ImageProvider & { calls: number[] } = {
     id,
-    models: ['flux-pro'],
     calls,
     async generate(request) {
       const outcome = outcomes[Math.min(calls.length, outcomes.length - 1)]!;
@@ -122,8 +121,7 @@ describe('ProviderRouter', () => {
     const warnings: { fields: Record<string, unknown>; message: string }[] = [];
     const crashing: ImageProvider = {
       id: 'crashing',
-      models: ['flux-pro'],
-      async generate() {
+        async generate() {
         throw new TypeError('undefined is not a function');
       },
     };

@@ -8,6 +8,11 @@ export function utcDay(moment: Date): string {
   return moment.toISOString().slice(0, 10);
 }
 
+/** Whole seconds from `now` until `moment`, never below zero (Retry-After, RateLimit's t=). */
+export function secondsUntil(moment: Date, now: Date): number {
+  return Math.max(Math.ceil((moment.getTime() - now.getTime()) / 1000), 0);
+}
+
 /** The next 00:00 UTC after `moment`. */
 export function nextUtcMidnight(moment: Date): Date {
   return new Date(Date.UTC(moment.getUTCFullYear(), moment.getUTCMonth(), moment.getUTCDate() + 1));
@@ -76,7 +81,7 @@ export class QuotaService {
     const resetAt = nextUtcMidnight(now);
     const result = await this.store.reserve(account.subject, day, units, account.limit);
     if (!result.admitted) {
-      const retryAfterSeconds = Math.max(Math.ceil((resetAt.getTime() - now.getTime()) / 1000), 1);
+      const retryAfterSeconds = Math.max(secondsUntil(resetAt, now), 1);
       throw new RateLimitedError(
         `Daily limit of ${account.limit} reached; it resets at ${resetAt.toISOString().replace('.000Z', 'Z')} (midnight UTC).`,
         { retryAfterSeconds },

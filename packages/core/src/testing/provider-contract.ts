@@ -59,7 +59,6 @@ const request = (model: ModelId, abortSignal?: AbortSignal): ImageGenerationRequ
 function backupProvider(model: ModelId) {
   const backup = {
     id: 'backup',
-    models: [model] as const,
     calls: 0,
     async generate() {
       backup.calls++;

@@ -25,7 +25,6 @@ export const BFL_SIZES: Record<Ratio, { width: number; height: number }> = {
  */
 export class BflImageProvider implements ImageProvider {
   readonly id = 'bfl';
-  readonly models = ['flux-pro'] as const;
 
   constructor(private readonly settings: ProviderSettings) {}
 

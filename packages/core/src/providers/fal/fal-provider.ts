@@ -24,7 +24,6 @@ export const FAL_MODELS: Partial<Record<ModelId, string>> = {
  */
 export class FalImageProvider implements ImageProvider {
   readonly id = 'fal';
-  readonly models = ['flux-pro', 'flux-schnell'] as const;
 
   constructor(private readonly settings: ProviderSettings) {}
 

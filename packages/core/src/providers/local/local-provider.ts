@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { MODEL_IDS, RATIO_SIZES, type Style } from '../../catalog.ts';
+import { RATIO_SIZES, type Style } from '../../catalog.ts';
 import type { ImageGenerationRequest, ImageGenerationResult, ImageProvider } from '../image-provider.ts';
 import { renderSceneSvg, seededRandom } from './local-scene.ts';
 
@@ -31,7 +31,6 @@ async function finish(style: Style, svg: Buffer, width: number, height: number):
  */
 export class LocalImageProvider implements ImageProvider {
   readonly id = 'local';
-  readonly models = MODEL_IDS;
 
   async generate(request: ImageGenerationRequest): Promise<ImageGenerationResult> {
     const { width, height } = RATIO_SIZES[request.ratio];

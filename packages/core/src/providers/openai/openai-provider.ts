@@ -15,7 +15,6 @@ const HD_STYLES = new Set<Style>(['Photorealistic', 'Cinematic', 'Oil Painting',
 /** OpenAI Images (`POST /images/generations`) for dall-e-3, asking for base64 so nothing expires. */
 export class OpenAIImageProvider implements ImageProvider {
   readonly id = 'openai';
-  readonly models = ['dall-e-3'] as const;
 
   constructor(private readonly settings: ProviderSettings) {}
 

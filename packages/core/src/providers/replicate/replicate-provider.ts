@@ -26,7 +26,6 @@ const MAX_PREFER_WAIT_SECONDS = 60;
  */
 export class ReplicateImageProvider implements ImageProvider {
   readonly id = 'replicate';
-  readonly models = ['flux-pro', 'flux-schnell'] as const;
 
   constructor(private readonly settings: ProviderSettings) {}
 

@@ -32,7 +32,6 @@ export const STABILITY_PRESETS: Partial<Record<Style, string>> = {
 /** Stability AI v1 text-to-image for SDXL 1.0. */
 export class StabilityImageProvider implements ImageProvider {
   readonly id = 'stability';
-  readonly models = [ENGINE] as const;
 
   constructor(private readonly settings: ProviderSettings) {}
 

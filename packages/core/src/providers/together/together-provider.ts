@@ -7,7 +7,6 @@ import { isTogetherModeration, togetherResponseSchema } from './together-api.ts'
 /** Together's `/images/generations` with FLUX.1 [schnell], 4 steps, base64 so nothing expires. */
 export class TogetherImageProvider implements ImageProvider {
   readonly id = 'together';
-  readonly models = ['flux-schnell'] as const;
 
   constructor(private readonly settings: ProviderSettings) {}
 
