@@ -19,6 +19,25 @@ describe('GET /api/openapi.json', () => {
   });
   afterEach(() => t.close());
 
+  it('gives every number in the response schemas a realistic example and no negative bound', () => {
+    const problems: string[] = [];
+    const walk = (node: unknown, where: string) => {
+      if (!node || typeof node !== 'object') return;
+      const schema = node as Json;
+      if (schema.type === 'integer' || schema.type === 'number') {
+        if (schema.example === undefined) problems.push(`${where}: no example`);
+        if (typeof schema.minimum === 'number' && schema.minimum < 0) problems.push(`${where}: minimum ${schema.minimum}`);
+      }
+      for (const [key, child] of Object.entries(schema)) walk(child, `${where}.${key}`);
+    };
+    for (const name of ['GenerateResponse', 'EnhanceResponse', 'StatusResponse', 'ModelsResponse']) {
+      expect(document.components.schemas[name], name).toBeDefined();
+      walk(document.components.schemas[name], name);
+    }
+    expect(problems).toEqual([]);
+    expect(document.components.schemas.GenerateResponse.properties.usage.example).toBe(2);
+  });
+
   it('is a valid OpenAPI 3.1 document according to a third-party validator', async () => {
     expect(document.openapi).toBe('3.1.0');
     const result = await validate(document);

@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { count } from './fields.ts';
 import { callerProcedure } from '../trpc.ts';
 
 export const statusOutputSchema = z
   .object({
     status: z.literal('ok'),
     version: z.literal('1.0'),
-    usage_today: z.number().int(),
-    limit_today: z.number().int(),
-    remaining: z.number().int(),
+    usage_today: count(2),
+    limit_today: count(5),
+    remaining: count(3),
     reset_at: z.string().meta({ description: 'Next 00:00 UTC, ISO 8601 with Z.', example: '2026-05-10T00:00:00Z' }),
     plan: z.enum(['free', 'pro']),
   })

@@ -1,5 +1,6 @@
 import { MAX_PROMPT_CHARACTERS, MODELS, RATIOS, RATIO_SIZES, SCALES, STYLES } from '@aiphoto/core';
 import { z } from 'zod';
+import { count } from './fields.ts';
 import { callerProcedure } from '../trpc.ts';
 
 export const modelsOutputSchema = z
@@ -14,18 +15,18 @@ export const modelsOutputSchema = z
       }),
     ),
     styles: z.array(z.string()),
-    ratios: z.array(z.object({ id: z.string(), width: z.number().int(), height: z.number().int() })),
+    ratios: z.array(z.object({ id: z.string().meta({ example: '16:9' }), width: count(1344), height: count(768) })),
     limits: z
       .object({
-        max_prompt_characters: z.number().int(),
-        max_upload_bytes: z.number().int(),
-        max_input_pixels: z.number().int(),
-        max_output_pixels: z.number().int(),
-        enhance_scales: z.array(z.number().int()),
-        enhance_job_timeout_seconds: z.number(),
-        max_images_per_request: z.number().int(),
-        max_generates_in_flight: z.number().int().meta({ description: 'Generations one caller may run at once.' }),
-        max_enhances_in_flight: z.number().int().meta({ description: 'Enhancements one caller may run at once.' }),
+        max_prompt_characters: count(400),
+        max_upload_bytes: count(10485760),
+        max_input_pixels: count(4194304),
+        max_output_pixels: count(4194304),
+        enhance_scales: z.array(count(4)),
+        enhance_job_timeout_seconds: z.number().min(0).meta({ example: 120 }),
+        max_images_per_request: count(4),
+        max_generates_in_flight: count(4, 'Generations one caller may run at once.'),
+        max_enhances_in_flight: count(1, 'Enhancements one caller may run at once.'),
       })
       .meta({ description: 'Limits a client can check before sending a request.' }),
   })

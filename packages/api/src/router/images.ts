@@ -1,5 +1,6 @@
 import { enhanceInputSchema, generateInputSchema, type EnhanceInput } from '@aiphoto/core';
 import { z } from 'zod';
+import { count } from './fields.ts';
 import { callerProcedure, uploadProcedure } from '../trpc.ts';
 
 export const generateOutputSchema = z
@@ -8,12 +9,12 @@ export const generateOutputSchema = z
     url: z.url().meta({ description: 'Absolute URL of the stored image, served by this service.' }),
     model: z.string(),
     ratio: z.string(),
-    usage: z.number().int().meta({ description: "Units the caller used today, including this one." }),
-    remaining: z.number().int().meta({ description: 'Daily limit minus usage.' }),
+    usage: count(2, 'Units the caller used today, including this one.'),
+    remaining: count(3, 'Daily limit minus usage.'),
     id: z.string(),
     style: z.string(),
-    width: z.number().int(),
-    height: z.number().int(),
+    width: count(1344),
+    height: count(768),
     provider: z.string().meta({ description: 'Which backend drew the image; "local" is the offline placeholder renderer.' }),
     warnings: z.array(z.string()).optional().meta({ description: 'Settings the provider could not honour exactly; absent when there are none.' }),
     created_at: z.string().meta({ description: 'ISO 8601 time of generation.' }),
@@ -27,12 +28,12 @@ export const enhanceOutputSchema = z
     original_size: z.string().meta({ example: '512x512' }),
     enhanced_size: z.string().meta({ example: '2048x2048' }),
     id: z.string(),
-    scale: z.number().int(),
-    strength: z.number().int(),
+    scale: count(4),
+    strength: count(7),
     format: z.string(),
     model: z.string().meta({ description: 'The super-resolution model that ran, e.g. "esrgan-thick".' }),
-    usage: z.number().int(),
-    remaining: z.number().int(),
+    usage: count(2),
+    remaining: count(3),
   })
   .meta({ id: 'EnhanceResponse' });
 
