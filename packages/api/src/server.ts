@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  IMAGE_FORMATS,
   InvalidRequestError,
   ServiceUnavailableError,
-  etagOf,
-  parseRange,
   type AIPhotoError,
   NotFoundError,
   RateLimitedError,
@@ -17,7 +13,6 @@ import {
   createCoreServices,
   redactingStream,
   secondsUntil,
-  parseImageFileName,
   type Config,
   type CoreServices,
   type QuotaSnapshot,
@@ -26,12 +21,13 @@ import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import { fastifyTRPCOpenApiPlugin, type OpenApiMeta } from 'trpc-to-openapi';
-import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
 import { HTTP_STATUS, errorEnvelope, toAIPhotoError } from './errors.ts';
 import { registerEnhanceRoute } from './enhance-route.ts';
 import { createMetrics } from './metrics.ts';
 import { OpenAIParamError, openaiError, registerOpenAICompat } from './openai-compat.ts';
-import { buildOpenApiDocument } from './openapi.ts';
+import { docsRoutes } from './routes/docs-routes.ts';
+import { imagesRoute } from './routes/images-route.ts';
+import { opsRoutes } from './routes/ops-routes.ts';
 import {
   JSON_BODY_LIMIT,
   MAX_TRPC_BATCH,
@@ -420,70 +416,15 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     },
   } as never);
 
-  // One document per origin the docs are opened at (a handful: localhost, an IP, a name).
-  const openApiDocuments = new Map<string, unknown>();
-  app.get('/api/openapi.json', async (request) => {
-    const origin = originOf(request);
-    let document = openApiDocuments.get(origin);
-    if (!document) {
-      if (openApiDocuments.size >= 16) openApiDocuments.clear();
-      document = buildOpenApiDocument(origin);
-      openApiDocuments.set(origin, document);
-    }
-    return document;
-  });
-  app.get('/api/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
-  app.get('/api/docs/init.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').send(docsInitScript),
-  );
-  const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  await app.register(fastifyStatic, { root: swaggerUiDir, prefix: DOCS_ASSET_PREFIX, decorateReply: false, index: false });
+  await app.register(docsRoutes, { originOf });
 
   // HEAD is GET without the body: the rate-limit headers a client may want, nothing run.
   for (const operation of REST_OPERATIONS.filter((candidate) => candidate.method === 'GET')) {
     app.head(operation.path, async (_request, reply) => reply.status(200).send());
   }
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    const checks = await services.readiness();
-    const ready = checks.store && checks.storage && !shuttingDown;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', ...checks, shutting_down: shuttingDown });
-  });
-
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
-
-  app.get<{ Params: { file: string } }>('/images/:file', async (request, reply) => {
-    const name = parseImageFileName(request.params.file);
-    const stat = name && (await services.storage.stat(name.id, name.ext));
-    if (!name || !stat) throw new NotFoundError('No such image; it may have expired.');
-    const etag = etagOf(name.id);
-    if (config.s3?.publicMode === 'presign' && services.storage.presignedUrl) {
-      return reply.header('Cache-Control', 'no-store').redirect(await services.storage.presignedUrl(name.id, name.ext), 302);
-    }
-    reply
-      .header('Cache-Control', 'public, max-age=31536000, immutable')
-      .header('ETag', etag)
-      .header('Last-Modified', stat.lastModified.toUTCString())
-      .header('Accept-Ranges', 'bytes')
-      .type(IMAGE_FORMATS[name.ext]);
-    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.status(304).send();
-    const range = parseRange(request.headers.range, stat.size);
-    if (range === 'unsatisfiable') {
-      return reply.status(416).header('Content-Range', `bytes */${stat.size}`).send();
-    }
-    if (range) {
-      return reply
-        .status(206)
-        .header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`)
-        .header('Content-Length', range.end - range.start + 1)
-        .send(await services.storage.read(name.id, name.ext, range));
-    }
-    return reply.header('Content-Length', stat.size).send(await services.storage.read(name.id, name.ext));
-  });
+  await app.register(opsRoutes, { services, registry: metrics.registry, shuttingDown: () => shuttingDown });
+  await app.register(imagesRoute, { services, presign: config.s3?.publicMode === 'presign' });
 
   return {
     app,
