@@ -15,6 +15,11 @@ describe('mayCarryCredentials', () => {
     ['http://api.bfl.ai/v1/get_result', 'https://api.bfl.ai/v1', false],
     ['http://127.0.0.1:4001/api/x', 'http://127.0.0.1:4000/api', false],
     ['https://evil-bfl.ai/x', 'https://api.bfl.ai/v1', false],
+    ['https://localhost/x', 'https://api.localhost/v1', false],
+    ['https://10.0.0.2/x', 'https://10.0.0.1/v1', false],
+    ['https://api.example.com/x', 'https://example.com/v1', true],
+    ['https://example.com/x', 'https://api.example.com/v1', true],
+    ['https://api.example.org/x', 'https://api.example.com/v1', false],
   ])('%s with base %s → %s', (url, base, expected) => {
     expect(mayCarryCredentials(url, base)).toBe(expected);
   });
