@@ -19,7 +19,7 @@ import type { ContentFilter } from './filter/content-filter.ts';
 import type { PromptModeration } from './providers/openai/openai-moderation.ts';
 import type { ProviderRouter } from './providers/router.ts';
 import type { QuotaService } from './quota/quota-service.ts';
-import type { ImageExtension, ImageStorage } from './storage/image-storage.ts';
+import { imageExtension, type ImageStorage } from './storage/image-storage.ts';
 
 const countCharacters = (text: string) => [...text].length;
 
@@ -88,7 +88,6 @@ export interface GeneratedImageRecord {
   remaining: number;
 }
 
-const EXTENSIONS: Record<string, ImageExtension> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
 /**
  * generate = content filter → remote moderation (if enabled) → a place among the caller's
@@ -153,7 +152,7 @@ export class ImageService {
         Array.from({ length: count }, async () => {
           const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });
           observe(result.provider, 'success');
-          const stored = await this.deps.storage.save(result.image.bytes, EXTENSIONS[result.image.mediaType] ?? 'png');
+          const stored = await this.deps.storage.save(result.image.bytes, imageExtension(result.image.mediaType) ?? 'png');
           return { result, stored };
         }),
       );

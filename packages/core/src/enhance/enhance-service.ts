@@ -4,7 +4,7 @@ import { PayloadTooLargeError, callerWentAway } from '../errors.ts';
 import type { InFlightLimiter } from '../quota/in-flight-limiter.ts';
 import type { Reservation } from '../quota/quota-service.ts';
 import type { QuotaService } from '../quota/quota-service.ts';
-import type { ImageExtension, ImageStorage } from '../storage/image-storage.ts';
+import { imageExtension, type ImageStorage } from '../storage/image-storage.ts';
 import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
 import type { Scale } from './esrgan-models.ts';
 import { OUTPUT_FORMATS, decodePixels, inspectUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
@@ -53,7 +53,6 @@ export interface EnhancedImageRecord {
   remaining: number;
 }
 
-const EXTENSIONS: Record<OutputFormat, ImageExtension> = { png: 'png', webp: 'webp', jpeg: 'jpg' };
 
 /**
  * enhance = check the upload's header → a place among the caller's enhancements in flight
@@ -92,7 +91,7 @@ export class EnhanceService {
       const decoded = await decodePixels(inspected, this.deps.limits);
       reservation = await this.deps.quota.reserve(caller.account);
       const output = await ticket.run({ ...decoded, scale, strength: input.strength, format: input.format }, abortSignal);
-      const stored = await this.deps.storage.save(output.bytes, EXTENSIONS[input.format]);
+      const stored = await this.deps.storage.save(output.bytes, imageExtension(input.format)!);
       abortSignal?.throwIfAborted();
       reservation.commit();
       return {

@@ -99,12 +99,6 @@ export async function decodePixels({ bytes }: InspectedUpload, limits: UploadLim
   return { width: info.width, height: info.height, rgb, alpha };
 }
 
-export const MEDIA_TYPES: Record<OutputFormat, 'image/png' | 'image/webp' | 'image/jpeg'> = {
-  png: 'image/png',
-  webp: 'image/webp',
-  jpeg: 'image/jpeg',
-};
-
 /** JPEG has no alpha: transparent areas are flattened onto white. */
 export async function encodeImage(
   rgb: Uint8Array,

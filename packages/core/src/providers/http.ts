@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import type { z } from 'zod';
+import { IMAGE_FORMATS, imageExtension } from '../storage/image-storage.ts';
 import { ProviderError, isRetryableStatus, type GeneratedImage, type ProviderFailureKind } from './image-provider.ts';
 
 /**
@@ -195,7 +196,6 @@ export async function requestJson<T>(
   return readJson(context, await send(context, url, request, isModeration), schema);
 }
 
-const MEDIA_TYPES: Record<string, GeneratedImage['mediaType']> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 /** Sniffs and decodes the header: only a real PNG, JPEG or WebP with dimensions is accepted. */
 export async function verifyImage(context: Pick<AttemptContext, 'provider'>, bytes: Uint8Array): Promise<GeneratedImage> {
@@ -205,7 +205,8 @@ export async function verifyImage(context: Pick<AttemptContext, 'provider'>, byt
   } catch {
     metadata = undefined;
   }
-  const mediaType = metadata?.format ? MEDIA_TYPES[metadata.format] : undefined;
+  const extension = metadata?.format ? imageExtension(metadata.format) : undefined;
+  const mediaType = extension && IMAGE_FORMATS[extension];
   if (!metadata || !mediaType || !metadata.width || !metadata.height) {
     throw new ProviderError({ provider: context.provider, kind: 'retryable', message: 'returned data that is not a PNG, JPEG or WebP image' });
   }

@@ -1,4 +1,5 @@
 import type { ModelId, Ratio, Style } from '../catalog.ts';
+import type { ImageMediaType } from '../storage/image-storage.ts';
 
 /**
  * One small interface for every image backend, after the Vercel AI SDK's image model:
@@ -20,7 +21,7 @@ export interface ProviderWarning {
 
 export interface GeneratedImage {
   bytes: Uint8Array;
-  mediaType: 'image/png' | 'image/jpeg' | 'image/webp';
+  mediaType: ImageMediaType;
   width: number;
   height: number;
 }

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
+/** The one table of raster formats: file extension → media type. */
 export const IMAGE_FORMATS = {
   png: 'image/png',
   jpg: 'image/jpeg',
   webp: 'image/webp',
 } as const;
 export type ImageExtension = keyof typeof IMAGE_FORMATS;
+export type ImageMediaType = (typeof IMAGE_FORMATS)[ImageExtension];
+
+/** The extension for a media type ("image/jpeg"), or for a format's name ("jpeg", as sharp and callers say it). */
+export function imageExtension(name: string): ImageExtension | undefined {
+  const found = Object.entries(IMAGE_FORMATS).find(([extension, mediaType]) => name === mediaType || name === extension || `image/${name}` === mediaType);
+  return found?.[0] as ImageExtension | undefined;
+}
 
 /** 18 random bytes = 144 bits, above the 128 the contract asks for; base64url keeps URLs clean. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeImageStorage } from './image-storage.contract.ts';
-import { parseImageFileName, parseRange } from './image-storage.ts';
+import { imageExtension, parseImageFileName, parseRange } from './image-storage.ts';
 import { LocalImageStorage } from './local-image-storage.ts';
 
 describeImageStorage('local', () => new LocalImageStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-storage-'))));
@@ -95,5 +95,22 @@ describe('LocalImageStorage on disk', () => {
     const storage = new LocalImageStorage(dir);
     fs.rmSync(path.join(dir, 'images'), { recursive: true });
     expect(await storage.isReady()).toBe(false);
+  });
+});
+
+describe('imageExtension', () => {
+  it.each([
+    ['image/png', 'png'],
+    ['image/jpeg', 'jpg'],
+    ['image/webp', 'webp'],
+    ['png', 'png'],
+    ['jpeg', 'jpg'],
+    ['jpg', 'jpg'],
+    ['webp', 'webp'],
+    ['gif', undefined],
+    ['image/gif', undefined],
+    ['', undefined],
+  ])('names %j as %j', (name, extension) => {
+    expect(imageExtension(name)).toBe(extension);
   });
 });

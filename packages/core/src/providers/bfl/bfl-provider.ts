@@ -1,4 +1,5 @@
-import type { Ratio } from '../../catalog.ts';
+// The catalog's sizes are multiples of 32 within 256–1440, as FLUX 1.1 [pro] requires.
+import { RATIO_SIZES } from '../../catalog.ts';
 import {
   backoff,
   downloadImage,
@@ -11,13 +12,6 @@ import {
 import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
 import { styledPrompt } from '../styles.ts';
 import { BFL_MODERATED, BFL_PENDING, bflResultSchema, bflSubmitSchema } from './bfl-api.ts';
-
-/** FLUX 1.1 [pro] takes width and height in multiples of 32 from 256 to 1440. */
-export const BFL_SIZES: Record<Ratio, { width: number; height: number }> = {
-  '1:1': { width: 1024, height: 1024 },
-  '16:9': { width: 1344, height: 768 },
-  '9:16': { width: 768, height: 1344 },
-};
 
 /**
  * Black Forest Labs: submit to /flux-pro-1.1 with `x-key`, poll the returned `polling_url`
@@ -34,7 +28,7 @@ export class BflImageProvider implements ImageProvider {
     const submitted = await requestJson(
       context,
       `${this.settings.baseUrl}/flux-pro-1.1`,
-      { headers: auth, body: { prompt: styledPrompt(request.prompt, request.style), ...BFL_SIZES[request.ratio], output_format: 'png' } },
+      { headers: auth, body: { prompt: styledPrompt(request.prompt, request.style), ...RATIO_SIZES[request.ratio], output_format: 'png' } },
       bflSubmitSchema,
     );
     // The polling URL may be on a regional host (api.us1.bfl.ai); the key goes only to BFL's own hosts.

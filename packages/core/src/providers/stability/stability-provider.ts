@@ -1,20 +1,10 @@
-import type { Ratio, Style } from '../../catalog.ts';
+import { RATIO_SIZES, type Style } from '../../catalog.ts';
 import { decodeBase64Image, requestJson, startAttempt, type ProviderSettings } from '../http.ts';
 import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
 import { styledPrompt } from '../styles.ts';
 import { isStabilityModeration, stabilityResponseSchema } from './stability-api.ts';
 
 const ENGINE = 'stable-diffusion-xl-1024-v1-0';
-
-/**
- * SDXL v1 accepts only nine sizes (1024×1024, 1152×896, 1216×832, 1344×768, 1536×640 and
- * their transposes); these are the ones closest to our ratios.
- */
-export const STABILITY_SIZES: Record<Ratio, { width: number; height: number }> = {
-  '1:1': { width: 1024, height: 1024 },
-  '16:9': { width: 1344, height: 768 },
-  '9:16': { width: 768, height: 1344 },
-};
 
 /** Stability's own style presets, where one matches; the prompt suffix is added either way. */
 export const STABILITY_PRESETS: Partial<Record<Style, string>> = {
@@ -45,7 +35,9 @@ export class StabilityImageProvider implements ImageProvider {
         headers: { authorization: `Bearer ${this.settings.apiKey}`, accept: 'application/json' },
         body: {
           text_prompts: [{ text: styledPrompt(request.prompt, request.style), weight: 1 }],
-          ...STABILITY_SIZES[request.ratio],
+          // SDXL v1 takes nine sizes only (1024², 1152×896, 1216×832, 1344×768, 1536×640 and
+          // their transposes); the catalog's three are among them.
+          ...RATIO_SIZES[request.ratio],
           samples: 1,
           cfg_scale: 7,
           steps: 30,
