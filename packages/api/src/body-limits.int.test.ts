@@ -6,11 +6,10 @@ const MiB = 1024 * 1024;
 /** What loopback socket buffers can hold on both sides: anything past it was read by the server. */
 const SOCKET_SLACK = 8 * MiB;
 const json = (body: string) => JSON.parse(body) as Record<string, unknown>;
+/** The contract's code, from a REST envelope or a tRPC error alike. */
 const errorCodeOf = (body: string) => {
-  const parsed = json(body);
-  return (parsed.error as { data?: { error?: string } } | string | undefined) instanceof Object
-    ? (parsed.error as { data: { error: string } }).data.error
-    : parsed.error;
+  const { error } = json(body) as { error?: string | { data?: { error?: string } } };
+  return typeof error === 'string' ? error : error?.data?.error;
 };
 
 describe('no request buffers more than its limit', () => {

@@ -13,23 +13,18 @@ const hasFastifyCode = (error: unknown) => typeof (error as { code?: unknown })?
  * Collects a file part, refusing the moment it passes the limit: busboy would otherwise
  * read (and drop) the rest of an oversized upload before saying anything.
  */
-async function readWithinLimit(file: Readable & { truncated?: boolean }, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readWithinLimit(file: Readable, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Buffer[] = [];
-  let size = 0;
-  const tooLarge = () => new PayloadTooLargeError(`The upload is larger than the ${maxBytes}-byte limit.`);
-  const onLimit = () => file.destroy(tooLarge());
+  // busboy stops the file at `fileSize` and says so with 'limit'; failing the stream there
+  // ends the read at once instead of after the rest of the body.
+  const onLimit = () => file.destroy(new PayloadTooLargeError(`The upload is larger than the ${maxBytes}-byte limit.`));
   file.once('limit', onLimit);
   try {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) throw tooLarge();
-      chunks.push(chunk);
-    }
+    for await (const chunk of file as AsyncIterable<Buffer>) chunks.push(chunk);
   } finally {
     file.off('limit', onLimit);
   }
-  if (file.truncated) throw tooLarge();
-  return new Uint8Array(Buffer.concat(chunks, size));
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 /**

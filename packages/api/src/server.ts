@@ -109,7 +109,7 @@ function logFailure(request: FastifyRequest, domain: AIPhotoError, error: unknow
  * Retry-After for a refusal, the same on every surface: the error's own hint, else the
  * quota reset for a 429, else 5 seconds for a 503. Undefined for anything else.
  */
-function refusalHeaders(status: number, failure: AIPhotoError | undefined, state: RequestState | undefined, now: Date): string | undefined {
+function retryAfterFor(status: number, failure: AIPhotoError | undefined, state: RequestState | undefined, now: Date): string | undefined {
   if (status !== 429 && status !== 503) return undefined;
   const untilReset = state && status === 429 ? secondsUntil(state.quota.resetAt, now) : 5;
   return String(Math.max(failure?.retryAfterSeconds ?? untilReset, 1));
@@ -286,7 +286,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     // tRPC sets its own status later than this hook runs; its refusals go through
     // responseMeta (below), with the same rules.
     if (!isTrpcPath(request.entryPath ?? '')) {
-      const retryAfter = refusalHeaders(reply.statusCode, failure, state, now);
+      const retryAfter = retryAfterFor(reply.statusCode, failure, state, now);
       if (retryAfter) reply.header('Retry-After', retryAfter);
     }
     // trpc-to-openapi writes its own error shape; REST clients get the contract's envelope.
@@ -397,7 +397,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       responseMeta: ({ ctx, errors }) => {
         const failure = errors[0] && toAIPhotoError(errors[0]);
         for (const error of errors) countRejection(toAIPhotoError(error), ctx?.request);
-        const retryAfter = failure && refusalHeaders(HTTP_STATUS[failure.code], failure, ctx?.request, clock());
+        const retryAfter = failure && retryAfterFor(HTTP_STATUS[failure.code], failure, ctx?.request, clock());
         return retryAfter ? { headers: { 'Retry-After': retryAfter } } : {};
       },
       onError: ({ error, req }) => {
