@@ -2,10 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { loadConfig } from '../../packages/core/src/config.ts';
-import { EnhanceEngine, TILE_OVERLAP } from '../../packages/core/src/enhance/enhance-engine.ts';
-import { MODEL_SIZES, SCALES, type ModelSize, type Scale } from '../../packages/core/src/enhance/esrgan-models.ts';
-import { resizeLanczos } from '../../packages/core/src/enhance/image-io.ts';
+import { MODEL_SIZES, SCALES, loadConfig, type ModelSize, type Scale } from '@aiphoto/core';
+import { EnhanceEngine, TILE_OVERLAP, resizeLanczos } from '@aiphoto/core/enhance';
 
 /**
  * bench/enhance: quality, speed and memory of every super-resolution model, each next to a

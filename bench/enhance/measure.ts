@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadConfig } from '../../packages/core/src/config.ts';
-import { EnhanceEngine, TILE_OVERLAP } from '../../packages/core/src/enhance/enhance-engine.ts';
-import type { ModelSize, Scale } from '../../packages/core/src/enhance/esrgan-models.ts';
-import { decodeUpload } from '../../packages/core/src/enhance/image-io.ts';
-import type { RuntimeName } from '../../packages/core/src/enhance/runtime-names.ts';
+import { loadConfig, type ModelSize, type RuntimeName, type Scale } from '@aiphoto/core';
+import { EnhanceEngine, TILE_OVERLAP, decodeUpload } from '@aiphoto/core/enhance';
 
 /**
  * One measurement in a process of its own, so its peak RSS is its own. Prints one JSON line.

@@ -4,8 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../../../packages/api/src/testing/browser.ts';
-import { startTestServer, type TestServer } from '../../../packages/api/src/testing/harness.ts';
+import { launchBrowser, startTestServer, type TestServer } from '@aiphoto/api/testing';
 
 const screenshots = path.resolve(import.meta.dirname, '../test-output');
 

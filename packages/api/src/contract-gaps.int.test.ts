@@ -18,12 +18,14 @@ async function rawGet(baseUrl: string, target: string): Promise<string> {
 }
 
 describe('tRPC batches', () => {
-  it('answers a batch over the limit in the contract shape with a request id', async () => {
+  it("answers a batch over the limit in tRPC's error shape with a request id", async () => {
     await using t = await startTestServer();
     for (const calls of [11, 40]) {
       const response = await t.fetch(`/trpc/${Array.from({ length: calls }, () => 'generateImages').join(',')}?batch=1`);
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ success: false, error: 'invalid_request', message: expect.stringContaining('at most 10 calls') });
+      expect(await response.json()).toMatchObject({
+        error: { message: expect.stringContaining('at most 10 calls'), data: { code: 'BAD_REQUEST', httpStatus: 400, error: 'invalid_request' } },
+      });
       expect(requiredHeader(response, 'x-request-id')).toBeTruthy();
     }
   });

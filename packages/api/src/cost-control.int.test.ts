@@ -1,10 +1,9 @@
 import sharp from 'sharp';
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeProviderServer, type FakeReply } from '../../core/src/testing/fake-provider-server.ts';
-import { providerEnvironment } from '../../core/src/testing/fake-providers.ts';
-import type { AppRouter } from './root.ts';
+import type { AppRouter } from './router.ts';
 import { startTestServer, type TestServer } from './testing/harness.ts';
+import { FakeProviderServer, type FakeReply, providerEnvironment } from '@aiphoto/core/testing';
 
 const usageOf = async (t: TestServer, ip?: string) =>
   (await (await t.fetch('/api/status', ip ? { headers: { 'x-forwarded-for': ip } } : {})).json()).usage_today as number;

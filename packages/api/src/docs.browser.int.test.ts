@@ -30,4 +30,28 @@ describe('the docs page in a real browser', () => {
       await browser.close();
     }
   });
+
+  it.each(['localhost', '127.0.0.1'])('runs "Try it out" against this server when opened at %s', async (address) => {
+    await using t = await startTestServer();
+    const origin = t.baseUrl.replace('localhost', address);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const consoleErrors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(message.text());
+      });
+      await page.goto(`${origin}/api/docs`);
+      await page.locator('.opblock-summary-path', { hasText: '/status' }).first().click();
+      // The docs page opens operations with "Try it out" already on.
+      await page.getByRole('button', { name: 'Execute' }).click();
+      const status = page.locator('.live-responses-table tbody .response-col_status').first();
+      await status.waitFor();
+      expect((await status.textContent())?.trim()).toBe('200');
+      expect(await page.locator('.live-responses-table .microlight').first().textContent()).toContain('"usage_today": 0');
+      expect(consoleErrors.filter((text) => /CORS|Content Security Policy|Failed to fetch/i.test(text))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -15,7 +15,7 @@ import {
   type ErrorCode,
 } from '@aiphoto/core';
 import { TRPCError } from '@trpc/server';
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 
 type OpenAIErrorType = 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'server_error';
@@ -58,21 +58,24 @@ export const ERROR_TABLE: Record<ErrorCode, { status: number; trpc: TRPC_ERROR_C
 /** HTTP status by error code, from the table above. */
 export const HTTP_STATUS = Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, row]) => [code, row.status])) as Record<ErrorCode, number>;
 
-const FIELD_ERRORS: Record<string, new (message: string) => AIPhotoError> = {
+/** Input fields whose errors have a code of their own; every other field is invalid_request. */
+const FIELD_ERRORS: Record<string, new (message: string, options: { field: string }) => AIPhotoError> = {
   image: InvalidImageError,
   prompt: InvalidPromptError,
   model: InvalidModelError,
   style: InvalidStyleError,
   ratio: InvalidRatioError,
+  // OpenAI's dialect asks for a ratio by pixel size.
+  size: InvalidRatioError,
 };
 
 function fromZodError(error: ZodError): AIPhotoError {
   const [issue] = error.issues;
   const field = issue?.path[0];
-  if (issue && typeof field === 'string' && FIELD_ERRORS[field]) return new FIELD_ERRORS[field](issue.message);
+  if (issue && typeof field === 'string' && FIELD_ERRORS[field]) return new FIELD_ERRORS[field](issue.message, { field });
   if (issue && issue.path.length === 0) return new InvalidRequestError('The request body must be a JSON object.');
   const where = issue?.path.join('.') ?? 'body';
-  return new InvalidRequestError(`${where}: ${issue?.message ?? 'invalid value'}`);
+  return new InvalidRequestError(`${where}: ${issue?.message ?? 'invalid value'}`, typeof field === 'string' ? { field } : undefined);
 }
 
 const UNEXPECTED = 'An unexpected error occurred; retry, and contact the operator if it persists.';
@@ -152,6 +155,7 @@ export function toAIPhotoError(error: unknown): AIPhotoError {
   return new ServerError(UNEXPECTED, { cause: error });
 }
 
+/** The contract's error body, on /api and for everything outside the three API surfaces. */
 export interface ErrorEnvelope {
   success: false;
   error: ErrorCode;
@@ -162,8 +166,34 @@ export function errorEnvelope(error: AIPhotoError): ErrorEnvelope {
   return { success: false, error: error.code, message: error.message };
 }
 
+export interface OpenAIErrorBody {
+  error: { message: string; type: OpenAIErrorType; param: string | null; code: string };
+}
+
+/** OpenAI's error body for /v1, with the status OpenAI's SDKs expect for it. */
+export function openaiError(error: AIPhotoError): { status: number; body: OpenAIErrorBody } {
+  const { status, type, code } = ERROR_TABLE[error.code].openai;
+  return { status, body: { error: { message: error.message, type, param: error.field ?? null, code } } };
+}
+
 /** For tRPC: a TRPCError whose HTTP status matches the REST one, with the domain error as cause. */
 export function toTrpcError(error: unknown): TRPCError {
   const domain = toAIPhotoError(error);
   return new TRPCError({ code: ERROR_TABLE[domain.code].trpc, message: domain.message, cause: domain });
+}
+
+/**
+ * The body tRPC's own error formatter (procedures.ts) gives a failed call, for refusals the
+ * edge makes before tRPC runs. One object answers a whole batch too: tRPC's batch link
+ * applies a lone error to every call.
+ */
+export function trpcErrorBody(error: AIPhotoError): unknown {
+  const trpcCode = ERROR_TABLE[error.code].trpc;
+  return {
+    error: {
+      message: error.message,
+      code: TRPC_ERROR_CODES_BY_KEY[trpcCode],
+      data: { code: trpcCode, httpStatus: ERROR_TABLE[error.code].status, error: error.code },
+    },
+  };
 }

@@ -1,3 +1,4 @@
-export type { AppRouter } from './root.ts';
-export { appRouter, createCaller } from './root.ts';
+export type { AppRouter } from './router.ts';
+export type { EnhanceResponse } from './operations/enhance.ts';
+export { appRouter, createCaller } from './router.ts';
 export { buildServer, type AIPhotoServer, type ServerOptions } from './server.ts';

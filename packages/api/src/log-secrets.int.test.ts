@@ -1,8 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FakeProviderServer } from '../../core/src/testing/fake-provider-server.ts';
-import { providerEnvironment } from '../../core/src/testing/fake-providers.ts';
 import { startTestServer } from './testing/harness.ts';
+import { FakeProviderServer, providerEnvironment } from '@aiphoto/core/testing';
 
 describe('secrets never reach the logs', () => {
   it('at trace level, with uploads and a provider that echoes the credentials it was sent', async () => {

@@ -1,40 +1,21 @@
-import { ERROR_CODES, type ErrorCode } from '@aiphoto/core';
+import { ERROR_CODES, IMAGE_FORMATS, type ErrorCode } from '@aiphoto/core';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
-import { HTTP_STATUS } from './errors.ts';
-import { appRouter } from './root.ts';
+import { readinessSchema } from './edge/ops.ts';
+import { ERROR_TABLE, HTTP_STATUS } from './errors.ts';
+import { OPENAI_IMAGES_ERRORS, openaiImagesRequestSchema } from './operations/openai.ts';
+import type { OperationMeta } from './procedures.ts';
+import { appRouter } from './router.ts';
+
 
 type Operation = { responses?: Record<string, unknown>; [key: string]: unknown };
 
-/** Which errors each REST operation can answer with; the document is built from this. */
-const OPERATION_ERRORS: Record<string, ErrorCode[]> = {
-  'POST /generate': [
-    'invalid_prompt',
-    'invalid_model',
-    'invalid_style',
-    'invalid_ratio',
-    'invalid_request',
-    'unauthorized',
-    'payload_too_large',
-    'unsupported_media_type',
-    'content_filtered',
-    'rate_limited',
-    'generation_failed',
-    'server_error',
-    'service_unavailable',
-  ],
-  'POST /enhance': [
-    'invalid_image',
-    'invalid_request',
-    'unauthorized',
-    'payload_too_large',
-    'unsupported_media_type',
-    'rate_limited',
-    'server_error',
-    'service_unavailable',
-  ],
-  'GET /status': ['unauthorized', 'server_error', 'service_unavailable'],
-  'GET /models': ['unauthorized', 'server_error', 'service_unavailable'],
-};
+/** Which errors each REST operation can answer with, from the operation's own module. */
+const OPERATION_ERRORS: Record<string, readonly ErrorCode[]> = Object.fromEntries(
+  Object.values(appRouter._def.procedures).flatMap((procedure) => {
+    const meta = (procedure as { _def: { meta?: OperationMeta } })._def.meta;
+    return meta?.openapi && meta.errors ? [[`${meta.openapi.method} ${meta.openapi.path}`, meta.errors]] : [];
+  }),
+);
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `error` says which part.',
@@ -67,7 +48,7 @@ const COMPONENT_HEADERS = {
   'Retry-After': { description: 'Seconds until retrying can succeed.', schema: { type: 'integer' } },
 };
 
-function errorResponse(status: number, codes: ErrorCode[]) {
+function errorResponse(status: number, codes: readonly ErrorCode[]) {
   const headers: Record<string, unknown> = { ...RATE_LIMIT_HEADERS };
   if (status === 429 || status === 503) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
   return {
@@ -84,7 +65,7 @@ function errorResponse(status: number, codes: ErrorCode[]) {
   };
 }
 
-function errorResponses(codes: ErrorCode[]) {
+function errorResponses(codes: readonly ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(HTTP_STATUS[code], [...(byStatus.get(HTTP_STATUS[code]) ?? []), code]);
   return Object.fromEntries([...byStatus].map(([status, list]) => [String(status), errorResponse(status, list)]));
@@ -100,7 +81,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
     title: 'AIPhoto API',
     version: '1.0',
     description:
-      'Generate images from text and enhance photos. Send `Authorization: Bearer <key>` for the pro plan; without it you use the free plan, counted per client network. Every response carries rate-limit headers.',
+      'Generate images from text and enhance photos. Send `Authorization: Bearer <key>` for the pro plan; without it you use the free plan, counted per client network. Every response carries rate-limit headers. The same operations are tRPC procedures at `/trpc/<name>` (generate, enhance, status, models; for `@trpc/client` with the `AppRouter` type), answered with the same statuses and headers.',
     baseUrl: `${publicUrl}/api`,
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key, `aip_…`.' } },
     paths: {
@@ -112,7 +93,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
           summary: 'A stored result',
           description: 'Served from this service with a long cache lifetime and an ETag; outside `/api`, so no quota headers.',
           parameters: [
-            { name: 'file', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{24}\\.(png|jpg|webp)$' } },
+            { name: 'file', in: 'path', required: true, schema: { type: 'string', pattern: `^[A-Za-z0-9_-]{24}\\.(${Object.keys(IMAGE_FORMATS).join('|')})$` } },
           ],
           responses: {
             '200': {
@@ -121,11 +102,9 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
                 ETag: { schema: { type: 'string' } },
                 'Cache-Control': { schema: { type: 'string' } },
               },
-              content: {
-                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
-                'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
-                'image/webp': { schema: { type: 'string', contentMediaType: 'image/webp' } },
-              },
+              content: Object.fromEntries(
+                Object.values(IMAGE_FORMATS).map((mediaType) => [mediaType, { schema: { type: 'string', contentMediaType: mediaType } }]),
+              ),
             },
             '304': { description: 'Not modified (If-None-Match matched).' },
             '404': {
@@ -148,20 +127,8 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
             required: true,
             content: {
               'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['prompt'],
-                  properties: {
-                    prompt: { type: 'string', maxLength: 400 },
-                    model: { type: 'string', enum: ['flux-pro', 'dall-e-3', 'stable-diffusion-xl-1024-v1-0', 'flux-schnell'], default: 'dall-e-3' },
-                    n: { type: 'integer', minimum: 1, default: 1 },
-                    size: { type: 'string', enum: ['auto', '1024x1024', '1792x1024', '1536x1024', '1024x1792', '1024x1536'], default: '1024x1024' },
-                    response_format: { type: 'string', enum: ['url', 'b64_json'], default: 'url' },
-                    style: { type: 'string' },
-                    quality: { type: 'string' },
-                    user: { type: 'string' },
-                  },
-                },
+                // The schema the route validates with, documented as callers send it.
+                schema: openaiImagesRequestSchema,
               },
             },
           },
@@ -186,7 +153,7 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
               },
             },
             ...Object.fromEntries(
-              [400, 401, 413, 415, 429, 500, 503].map((status) => [
+              [...new Set(OPENAI_IMAGES_ERRORS.map((code) => ERROR_TABLE[code].openai.status))].map((status) => [
                 String(status),
                 {
                   description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
@@ -227,6 +194,27 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
               },
             },
           },
+        },
+      },
+      '/readyz': {
+        servers: [{ url: publicUrl }],
+        get: {
+          operationId: 'readyz',
+          tags: ['operations'],
+          summary: 'Readiness: the stores and storage answer and the server is not shutting down',
+          responses: {
+            '200': { description: 'Ready to serve.', content: { 'application/json': { schema: readinessSchema } } },
+            '503': { description: 'Not ready; a load balancer should send traffic elsewhere.', content: { 'application/json': { schema: readinessSchema } } },
+          },
+        },
+      },
+      '/metrics': {
+        servers: [{ url: publicUrl }],
+        get: {
+          operationId: 'metrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics (requests by route, generations, provider latency, quota refusals, queue depth)',
+          responses: { '200': { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
         },
       },
       '/healthz': {

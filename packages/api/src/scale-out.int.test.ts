@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestRedisServer } from '../../core/src/testing/redis-server.ts';
+import { TestRedisServer } from '@aiphoto/core/testing';
 import { TestS3Server } from '../../core/src/testing/s3-server.ts';
 import { rateLimitOf, startTestServer, type TestServer } from './testing/harness.ts';
 

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeProviderServer } from '../../core/src/testing/fake-provider-server.ts';
-import { installProviders, providerEnvironment } from '../../core/src/testing/fake-providers.ts';
 import { makeDataDir } from './testing/harness.ts';
+import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
 
 const main = path.resolve(import.meta.dirname, 'main.ts');
 
@@ -21,7 +20,7 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const match = /AIPhoto listening at (http:\/\/localhost:\d+)/.exec(output);
+    const match = /AIPhoto listening at (http:\/\/[\w.\-\[\]:]+:\d+)/.exec(output);
     if (match) return { child, url: match[1]!, output: () => output, exited };
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,9 +1,8 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { FakeProviderServer } from '../../core/src/testing/fake-provider-server.ts';
-import { installProviders, providerEnvironment } from '../../core/src/testing/fake-providers.ts';
 import { startTestServer } from './testing/harness.ts';
+import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
 
 async function slowOpenAI(delayMs: number) {
   const fake = await FakeProviderServer.start();

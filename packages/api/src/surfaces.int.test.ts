@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeProviderServer } from '../../core/src/testing/fake-provider-server.ts';
+import { FakeProviderServer } from '@aiphoto/core/testing';
 import { rateLimitOf, requiredHeader, startTestServer, type TestServer } from './testing/harness.ts';
 
 /** One generate request on each surface, answered in each surface's own body shape. */
@@ -22,26 +22,78 @@ async function codeOf(response: Response): Promise<string> {
 
 const secondsToMidnight = (now = new Date()) => Math.ceil((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000);
 
+/** What a caller sees of an answer, whichever surface gave it. */
+async function outcomeOf(response: Response) {
+  const rateLimit = rateLimitOf(response);
+  return {
+    status: response.status,
+    code: await codeOf(response),
+    retryAfter: response.headers.get('retry-after'),
+    limit: rateLimit.limit,
+    remaining: rateLimit.remaining,
+    reset: rateLimit.reset,
+  };
+}
+
+/** One counter's value in the Prometheus text, 0 when the series does not exist. */
+const counter = (metrics: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"\/.:]/g, '\\$&')} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+
+const ROUTE_OF: Record<Surface, string> = { rest: '/api/generate', trpc: '/trpc/:path', v1: '/v1/images/generations' };
+
+/** 23:00 UTC: Retry-After to midnight is exactly 3600 on every surface. */
+const elevenPm = () => new Date('2026-11-25T23:00:00Z');
+
 describe('the same refusal on REST, tRPC and /v1', () => {
-  it.each(Object.keys(surfaces) as Surface[])('%s: a used-up quota is 429 rate_limited with Retry-After to midnight, headers and the metric', async (surface) => {
-    await using t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1' } });
-    expect((await surfaces[surface](t, { prompt: 'first' })).status).toBe(200);
-    const refused = await surfaces[surface](t, { prompt: 'second' });
-    expect(refused.status).toBe(429);
-    expect(await codeOf(refused)).toBe('rate_limited');
-    const retryAfter = Number(requiredHeader(refused, 'retry-after'));
-    expect(Math.abs(retryAfter - secondsToMidnight())).toBeLessThanOrEqual(2);
-    expect(rateLimitOf(refused)).toMatchObject({ limit: 1, remaining: 0 });
+  it('a used-up quota: the same 429, Retry-After to midnight, rate-limit headers, and one count each', async () => {
+    await using t = await startTestServer({ env: { AIPHOTO_FREE_DAILY_LIMIT: '1' }, clock: elevenPm });
+    expect((await surfaces.rest(t, { prompt: 'first' })).status).toBe(200);
+    const outcomes = [];
+    for (const surface of Object.keys(surfaces) as Surface[]) outcomes.push(await outcomeOf(await surfaces[surface](t, { prompt: 'second' })));
+    expect(outcomes[0]).toEqual({ status: 429, code: 'rate_limited', retryAfter: '3600', limit: 1, remaining: 0, reset: Date.parse('2026-11-26T00:00:00Z') / 1000 });
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[2]).toEqual(outcomes[0]);
     const metrics = await (await t.fetch('/metrics')).text();
-    expect(metrics).toContain('aiphoto_quota_rejections_total{plan="free"} 1');
+    expect(counter(metrics, 'aiphoto_quota_rejections_total{plan="free"}')).toBe(3);
+    for (const surface of Object.keys(surfaces) as Surface[]) {
+      expect(counter(metrics, `aiphoto_http_requests_total{route="${ROUTE_OF[surface]}",method="POST",status="429"}`), surface).toBe(1);
+    }
   });
 
-  it.each(Object.keys(surfaces) as Surface[])('%s: a refused key is 401 unauthorized with the rate-limit headers', async (surface) => {
-    await using t = await startTestServer();
-    const refused = await surfaces[surface](t, { prompt: 'x' }, { authorization: 'Bearer aip_unknown-key-000000000000' });
-    expect(refused.status).toBe(401);
-    expect(await codeOf(refused)).toBe('unauthorized');
-    expect(rateLimitOf(refused).limit).toBe(5);
+  it('a refused key: the same 401 with the anonymous rate-limit headers, and no Retry-After', async () => {
+    await using t = await startTestServer({ clock: elevenPm });
+    const outcomes = [];
+    for (const surface of Object.keys(surfaces) as Surface[]) {
+      outcomes.push(await outcomeOf(await surfaces[surface](t, { prompt: 'x' }, { authorization: 'Bearer aip_unknown-key-000000000000' })));
+    }
+    expect(outcomes[0]).toEqual({ status: 401, code: 'unauthorized', retryAfter: null, limit: 5, remaining: 5, reset: Date.parse('2026-11-26T00:00:00Z') / 1000 });
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[2]).toEqual(outcomes[0]);
+    const metrics = await (await t.fetch('/metrics')).text();
+    for (const surface of Object.keys(surfaces) as Surface[]) {
+      expect(counter(metrics, `aiphoto_http_requests_total{route="${ROUTE_OF[surface]}",method="POST",status="401"}`), surface).toBe(1);
+    }
+  });
+
+  it('moderation that cannot be reached: the same 503 with its Retry-After, at no cost', async () => {
+    const fake = await FakeProviderServer.start();
+    try {
+      fake.route('POST /openai/moderations', { status: 500, json: { error: { message: 'down' } } });
+      await using t = await startTestServer({
+        env: { OPENAI_API_KEY: 'openai-test-key', OPENAI_BASE_URL: `${fake.url}/openai`, AIPHOTO_MODERATION: 'openai' },
+        clock: elevenPm,
+      });
+      const outcomes = [];
+      for (const surface of Object.keys(surfaces) as Surface[]) outcomes.push(await outcomeOf(await surfaces[surface](t, { prompt: 'a lighthouse' })));
+      expect(outcomes[0]).toMatchObject({ status: 503, code: 'service_unavailable', retryAfter: '10', limit: 5, remaining: 5 });
+      expect(outcomes[1]).toEqual(outcomes[0]);
+      expect(outcomes[2]).toEqual(outcomes[0]);
+      const metrics = await (await t.fetch('/metrics')).text();
+      for (const surface of Object.keys(surfaces) as Surface[]) {
+        expect(counter(metrics, `aiphoto_http_requests_total{route="${ROUTE_OF[surface]}",method="POST",status="503"}`), surface).toBe(1);
+      }
+    } finally {
+      await fake.close();
+    }
   });
 
   // /v1 speaks OpenAI's dialect: its SDKs expect a moderation refusal as 400 content_policy_violation.
@@ -55,22 +107,6 @@ describe('the same refusal on REST, tRPC and /v1', () => {
     expect(refused.status).toBe(status);
     expect(await codeOf(refused)).toBe(code);
     expect(rateLimitOf(refused)).toMatchObject({ limit: 5, remaining: 5 });
-  });
-
-  it.each(Object.keys(surfaces) as Surface[])('%s: moderation that cannot be reached is 503 service_unavailable with Retry-After', async (surface) => {
-    const fake = await FakeProviderServer.start();
-    try {
-      fake.route('POST /openai/moderations', { status: 500, json: { error: { message: 'down' } } });
-      await using t = await startTestServer({
-        env: { OPENAI_API_KEY: 'openai-test-key', OPENAI_BASE_URL: `${fake.url}/openai`, AIPHOTO_MODERATION: 'openai' },
-      });
-      const refused = await surfaces[surface](t, { prompt: 'a lighthouse' });
-      expect(refused.status).toBe(503);
-      expect(await codeOf(refused)).toBe('service_unavailable');
-      expect(requiredHeader(refused, 'retry-after')).toBe('10');
-    } finally {
-      await fake.close();
-    }
   });
 
   it('counts an in-flight refusal as 429 but not as a quota rejection', async () => {

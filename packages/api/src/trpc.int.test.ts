@@ -1,6 +1,6 @@
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import type { AppRouter } from './root.ts';
+import type { AppRouter } from './router.ts';
 import { startTestServer } from './testing/harness.ts';
 
 function client(baseUrl: string, headers: Record<string, string> = {}) {

@@ -66,3 +66,13 @@ export function isModelId(value: string): value is ModelId {
 }
 
 export const MAX_PROMPT_CHARACTERS = 400;
+
+/** ESRGAN model sizes that ship with the service (the operator picks one). */
+export const MODEL_SIZES = ['slim', 'medium', 'thick'] as const;
+export type ModelSize = (typeof MODEL_SIZES)[number];
+/** Upscaling factors callers may ask enhance for. */
+export const SCALES = [2, 3, 4] as const;
+export type Scale = (typeof SCALES)[number];
+/** Where the enhance model runs; naming them here keeps reading the config from loading onnxruntime. */
+export const RUNTIMES = ['onnx', 'tfjs'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];

@@ -1,8 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { MODEL_SIZES, type ModelSize } from './enhance/esrgan-models.ts';
-import { RUNTIMES, type RuntimeName } from './enhance/runtime-names.ts';
+import { MODEL_SIZES, RUNTIMES, type ModelSize, type RuntimeName } from './catalog.ts';
 
 /** Chosen by measurement (bench/enhance): the best quality that meets the speed target. */
 export const DEFAULT_ENHANCE_MODEL: ModelSize = 'thick';
@@ -158,7 +157,7 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** Unset means "http://localhost:<the port actually bound>", resolved by the server. */
+  /** Unset: image URLs and the docs' servers use the address each caller reached the server at. */
   publicUrl: string | undefined;
   freeDailyLimit: number;
   proDailyLimit: number;

@@ -26,11 +26,14 @@ export abstract class AIPhotoError extends Error {
   abstract readonly code: ErrorCode;
   /** Seconds after which retrying may succeed (rate limits, outages). */
   readonly retryAfterSeconds: number | undefined;
+  /** The request field the error is about, when there is one (OpenAI's dialect names it). */
+  readonly field: string | undefined;
 
-  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number; field?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.field = options?.field;
   }
 }
 

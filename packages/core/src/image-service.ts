@@ -1,73 +1,20 @@
-import { z } from 'zod';
-import {
-  DEFAULT_MODEL,
-  DEFAULT_RATIO,
-  DEFAULT_STYLE,
-  MAX_PROMPT_CHARACTERS,
-  MODEL_IDS,
-  RATIOS,
-  STYLES,
-  findStyle,
-  type ModelId,
-  type Ratio,
-  type Style,
-} from './catalog.ts';
+import type { ModelId, Ratio, Style } from './catalog.ts';
 import type { Caller } from './access.ts';
 import { ContentFilteredError, GenerationFailedError, InvalidRequestError, callerWentAway } from './errors.ts';
 import type { InFlightLimiter } from './quota/in-flight-limiter.ts';
 import type { ContentFilter } from './filter/content-filter.ts';
+import type { GenerationObserver } from './observer.ts';
 import type { PromptModeration } from './providers/openai/openai-moderation.ts';
 import type { ProviderRouter } from './providers/router.ts';
-import type { QuotaService } from './quota/quota-service.ts';
+import type { QuotaService, QuotaSnapshot } from './quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from './storage/image-storage.ts';
 
-const countCharacters = (text: string) => [...text].length;
-
-/**
- * The generate request as callers send it. Each field's message is the one a person sees;
- * `errorForIssuePath` in the API maps a failing field to its error code.
- */
-export const generateInputSchema = z.object({
-  prompt: z
-    .string({ error: (issue) => (issue.input === undefined ? 'prompt is required.' : 'prompt must be a string.') })
-    .transform((prompt) => prompt.trim())
-    .refine((prompt) => prompt.length > 0, { error: 'prompt must not be empty.' })
-    .refine((prompt) => countCharacters(prompt) <= MAX_PROMPT_CHARACTERS, {
-      error: `prompt must be at most ${MAX_PROMPT_CHARACTERS} characters.`,
-    })
-    .meta({
-      description: `Text description of the image to generate. At most ${MAX_PROMPT_CHARACTERS} characters (Unicode code points, after trimming).`,
-      example: 'A serene mountain lake at golden hour, photorealistic',
-    }),
-  model: z
-    .enum(MODEL_IDS, { error: `model must be one of: ${MODEL_IDS.join(', ')}.` })
-    .default(DEFAULT_MODEL)
-    .meta({ description: 'Image model.' }),
-  style: z
-    .string({ error: `style must be one of: ${STYLES.join(', ')}.` })
-    .default(DEFAULT_STYLE)
-    .transform((style, ctx): Style => {
-      const found = findStyle(style);
-      if (!found) {
-        ctx.addIssue({ code: 'custom', message: `style must be one of: ${STYLES.join(', ')}.` });
-        return z.NEVER;
-      }
-      return found;
-    })
-    .meta({ description: `Style preset, matched case-insensitively: ${STYLES.join(', ')}.`, example: 'Photorealistic' }),
-  ratio: z
-    .enum(RATIOS, { error: `ratio must be one of: ${RATIOS.join(', ')}.` })
-    .default(DEFAULT_RATIO)
-    .meta({ description: 'Aspect ratio.' }),
-});
-
-export type GenerateInput = z.output<typeof generateInputSchema>;
-
-/** Hooks for metrics; core knows nothing of how they are exported. */
-export interface GenerationObserver {
-  generation(event: { model: string; provider: string; outcome: 'success' | 'content_filtered' | 'failed'; seconds: number }): void;
-  /** One provider attempt inside the fallback chain. */
-  providerAttempt(event: { provider: string; outcome: 'success' | 'moderation' | 'retryable' | 'fatal'; seconds: number }): void;
+/** A generate request, validated by the API's input schema before it reaches the service. */
+export interface GenerateInput {
+  prompt: string;
+  model: ModelId;
+  style: Style;
+  ratio: Ratio;
 }
 
 export interface GeneratedImageRecord {
@@ -83,9 +30,8 @@ export interface GeneratedImageRecord {
   /** Settings the provider could not honour exactly (e.g. a pixel size it picks itself). */
   warnings: string[];
   createdAt: string;
-  /** Units the caller used today, including this one. */
-  usage: number;
-  remaining: number;
+  /** The caller's quota after this request (its units included). */
+  quota: QuotaSnapshot;
 }
 
 
@@ -130,7 +76,7 @@ export class ImageService {
    */
   async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignal): Promise<GeneratedImageRecord[]> {
     if (!Number.isInteger(count) || count < 1 || count > this.deps.maxImagesPerRequest) {
-      throw new InvalidRequestError(`n must be a whole number from 1 to ${this.deps.maxImagesPerRequest}.`);
+      throw new InvalidRequestError(`n must be a whole number from 1 to ${this.deps.maxImagesPerRequest}.`, { field: 'n' });
     }
     this.deps.filter.assertAllowed(input.prompt);
     await this.deps.moderation?.check(input.prompt, abortSignal);
@@ -170,8 +116,7 @@ export class ImageService {
         provider: result.provider,
         warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),
         createdAt,
-        usage: reservation.used,
-        remaining: reservation.remaining,
+        quota: reservation.snapshot,
       }));
     } catch (error) {
       // The providers were already asked when the caller left: that work is paid for.

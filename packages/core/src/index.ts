@@ -10,9 +10,9 @@ export type { ApiKeyRecord } from './keys/key-store.ts';
 export { QuotaService, nextUtcMidnight, secondsUntil, utcDay, type QuotaSnapshot } from './quota/quota-service.ts';
 export { ProviderError, type ImageProvider } from './providers/image-provider.ts';
 export { parseImageFileName, type ImageStorage } from './storage/image-storage.ts';
-export { enhanceInputSchema, type EnhanceInput, type EnhancedImageRecord } from './enhance/enhance-service.ts';
+export type { EnhanceInput, EnhancedImageRecord } from './enhance/enhance-service.ts';
 export { OUTPUT_FORMATS, type OutputFormat } from './enhance/image-io.ts';
-export { MODEL_SIZES, SCALES, type ModelSize } from './enhance/esrgan-models.ts';
-export type { GenerationObserver } from './image-service.ts';
+
+export type { GenerationObserver } from './observer.ts';
 export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';
 export { configuredSecrets, redactSecrets, redactingStream } from './redact.ts';

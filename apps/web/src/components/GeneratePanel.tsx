@@ -1,3 +1,4 @@
+import { MAX_PROMPT_CHARACTERS } from '@aiphoto/core/catalog';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { failureFrom, type ApiFailure } from '../lib/errors.ts';
@@ -47,7 +48,7 @@ export function GeneratePanel({ onResult }: { onResult: (item: GalleryItem) => v
   const size = catalog.data?.ratios.find((candidate) => candidate.id === ratio) ?? { width: 1, height: 1 };
   const shown = generate.data ?? undefined;
   const failure: ApiFailure | undefined = generate.error ? failureFrom(generate.error) : undefined;
-  const limit = catalog.data?.limits.max_prompt_characters ?? 400;
+  const limit = catalog.data?.limits.max_prompt_characters ?? MAX_PROMPT_CHARACTERS;
   const elapsed = startedAt ? Math.floor((now.getTime() - startedAt) / 1000) : 0;
 
   return (

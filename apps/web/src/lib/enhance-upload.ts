@@ -1,15 +1,9 @@
+// Type-only: the page never bundles server code.
+import type { EnhanceResponse } from '@aiphoto/api';
 import type { ApiFailure } from './errors.ts';
 import { requestHeaders } from './trpc.ts';
 
-export interface EnhanceResult {
-  success: true;
-  url: string;
-  original_size: string;
-  enhanced_size: string;
-  id: string;
-  scale: number;
-  strength: number;
-}
+export type EnhanceResult = EnhanceResponse;
 
 /**
  * Enhance goes to POST /api/enhance — the same procedure as tRPC's `enhance` — through

@@ -1,3 +1,5 @@
+import { MAX_PROMPT_CHARACTERS, RATIOS } from '@aiphoto/core/catalog';
+
 /** The error every call can end in: the server's code and sentence, or a network failure. */
 export interface ApiFailure {
   code: string;
@@ -21,13 +23,13 @@ const time = (iso: string | undefined, locale?: string) =>
 export function describeFailure(failure: ApiFailure, context: { resetAt?: string; locale?: string } = {}): string {
   switch (failure.code) {
     case 'invalid_prompt':
-      return 'Please write a prompt of up to 400 characters.';
+      return `Please write a prompt of up to ${MAX_PROMPT_CHARACTERS} characters.`;
     case 'invalid_model':
       return 'That model is not available; pick another one.';
     case 'invalid_style':
       return 'That style is not available; pick another one.';
     case 'invalid_ratio':
-      return 'That aspect ratio is not available; pick 1:1, 16:9 or 9:16.';
+      return `That aspect ratio is not available; pick ${RATIOS.join(', ').replace(/, ([^,]+)$/, ' or $1')}.`;
     case 'invalid_image':
       return `This file can't be enhanced: ${failure.message}`;
     case 'invalid_request':

@@ -8,4 +8,4 @@ export function photo(width: number, height: number, format: 'png' | 'jpeg' | 'w
   return sharp(astronaut).extract({ left: 120, top: 40, width, height }).toFormat(format).toBuffer();
 }
 
-export { pngBomb } from '../../../core/src/testing/images.ts';
+export { pngBomb } from '@aiphoto/core/testing';

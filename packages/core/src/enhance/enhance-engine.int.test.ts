@@ -5,7 +5,8 @@ import { photoCrop } from '../testing/images.ts';
 import { loadConfig } from '../config.ts';
 import { EnhanceEngine, TILE_OVERLAP, strengthWeight } from './enhance-engine.ts';
 import { resizeLanczos } from './image-io.ts';
-import { MODEL_SIZES, SCALES, packageDirectory, type ModelSize } from './esrgan-models.ts';
+import { MODEL_SIZES, SCALES, type ModelSize } from '../catalog.ts';
+import { packageDirectory } from './esrgan-models.ts';
 
 const engines = new Map<string, EnhanceEngine>();
 function engine(model: ModelSize, options: { runtime?: 'onnx' | 'tfjs'; maxTile?: number; overlap?: number } = {}) {

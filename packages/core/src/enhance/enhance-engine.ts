@@ -1,6 +1,6 @@
-import { readKerasModel, type ModelSize, type Scale } from './esrgan-models.ts';
+import type { ModelSize, RuntimeName, Scale } from '../catalog.ts';
+import { readKerasModel } from './esrgan-models.ts';
 import { encodeImage, resizeLanczos, type DecodedImage, type OutputFormat } from './image-io.ts';
-import type { RuntimeName } from './runtime-names.ts';
 import { createOnnxSession, createTfjsSession, type SuperResolutionSession } from './runtimes.ts';
 import { upscaleTiled } from './tiling.ts';
 

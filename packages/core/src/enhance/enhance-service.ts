@@ -1,43 +1,20 @@
-import { z } from 'zod';
 import type { Caller } from '../access.ts';
 import { PayloadTooLargeError, callerWentAway } from '../errors.ts';
 import type { InFlightLimiter } from '../quota/in-flight-limiter.ts';
-import type { Reservation } from '../quota/quota-service.ts';
-import type { QuotaService } from '../quota/quota-service.ts';
+import type { QuotaService, QuotaSnapshot, Reservation } from '../quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from '../storage/image-storage.ts';
 import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
-import type { Scale } from './esrgan-models.ts';
-import { OUTPUT_FORMATS, decodePixels, inspectUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
+import type { Scale } from '../catalog.ts';
+import { decodePixels, inspectUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
 
-/** A whole number in [min, max]; every way of missing it gets the same message. */
-const wholeNumber = (message: string, min: number, max: number, defaultValue: number) =>
-  z.coerce
-    .number({ error: message })
-    .int({ error: message })
-    .min(min, { error: message })
-    .max(max, { error: message })
-    .default(defaultValue);
-
-/**
- * The enhance request: multipart fields arrive as strings, typed callers may send numbers,
- * so numbers are coerced. The `image` field's errors map to `invalid_image`, the rest to
- * `invalid_request`.
- */
-export const enhanceInputSchema = z.object({
-  image: z
-    .file({ error: (issue) => (issue.input === undefined ? 'image is required: send the photo as the "image" file field.' : 'image must be a file.') })
-    .meta({ description: 'The photo: PNG, JPEG, WebP, AVIF, TIFF or GIF (first frame).' }),
-  strength: wholeNumber('strength must be a whole number from 1 to 10.', 1, 10, 5).meta({
-    description: "How much of the model's reconstructed detail is used over a Lanczos upscale: 10 is the model's full output, 1 almost classical.",
-  }),
-  scale: wholeNumber('scale must be 2, 3 or 4.', 2, 4, 4).meta({ description: 'Upscaling factor: 2, 3 or 4.' }),
-  format: z
-    .enum(OUTPUT_FORMATS, { error: `format must be one of: ${OUTPUT_FORMATS.join(', ')}.` })
-    .default('png')
-    .meta({ description: 'Output format; JPEG flattens transparency onto white.' }),
-});
-
-export type EnhanceInput = z.output<typeof enhanceInputSchema>;
+/** An enhance request, validated by the API's input schema before it reaches the service. */
+export interface EnhanceInput {
+  image: File;
+  /** 1–10: how much of the model's detail is blended over a Lanczos upscale. */
+  strength: number;
+  scale: Scale;
+  format: OutputFormat;
+}
 
 export interface EnhancedImageRecord {
   id: string;
@@ -49,8 +26,8 @@ export interface EnhancedImageRecord {
   strength: number;
   format: OutputFormat;
   model: string;
-  usage: number;
-  remaining: number;
+  /** The caller's quota after this request (its unit included). */
+  quota: QuotaSnapshot;
 }
 
 
@@ -81,7 +58,7 @@ export class EnhanceService {
     if (input.image.size > this.deps.limits.maxUploadBytes) {
       throw new PayloadTooLargeError(`The image is larger than the ${this.deps.limits.maxUploadBytes}-byte upload limit.`);
     }
-    const scale = input.scale as Scale;
+    const scale = input.scale;
     const inspected = await inspectUpload(new Uint8Array(await input.image.arrayBuffer()), scale, this.deps.limits);
     const releaseCallerPlace = this.deps.inFlight.acquire(caller.account.subject);
     let ticket: EnhanceTicket | undefined;
@@ -103,8 +80,7 @@ export class EnhanceService {
         strength: input.strength,
         format: input.format,
         model: this.deps.modelName,
-        usage: reservation.used,
-        remaining: reservation.remaining,
+        quota: reservation.snapshot,
       };
     } catch (error) {
       if (callerWentAway(abortSignal) && ticket?.started) reservation?.commit();

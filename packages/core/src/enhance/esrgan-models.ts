@@ -7,10 +7,7 @@ import path from 'node:path';
  * (MIT, trained on DIV2K). Their weights are Keras layers models converted for
  * TensorFlow.js: a model.json topology plus binary weight shards, read from disk here.
  */
-export const MODEL_SIZES = ['slim', 'medium', 'thick'] as const;
-export type ModelSize = (typeof MODEL_SIZES)[number];
-export const SCALES = [2, 3, 4] as const;
-export type Scale = (typeof SCALES)[number];
+import type { ModelSize, Scale } from '../catalog.ts';
 
 export interface KerasLayer {
   class_name: string;

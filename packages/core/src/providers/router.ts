@@ -1,5 +1,5 @@
 import type { ModelId } from '../catalog.ts';
-import type { GenerationObserver } from '../image-service.ts';
+import type { GenerationObserver } from '../observer.ts';
 import { ContentFilteredError, GenerationFailedError } from '../errors.ts';
 import {
   ProviderError,

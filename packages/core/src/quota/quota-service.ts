@@ -51,6 +51,11 @@ export class Reservation {
     return Math.max(this.account.limit - this.used, 0);
   }
 
+  /** The account's quota with this reservation counted. */
+  get snapshot(): QuotaSnapshot {
+    return { used: this.used, limit: this.account.limit, remaining: this.remaining, resetAt: this.resetAt };
+  }
+
   commit(): void {
     this.settled = true;
   }

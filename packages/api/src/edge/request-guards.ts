@@ -1,5 +1,6 @@
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@aiphoto/core';
 import type { FastifyRequest } from 'fastify';
+import { isTrpcPath, trpcCallsOf } from './surfaces.ts';
 
 /**
  * Checks every request must pass before a byte of its body is read or parsed: sizes, media
@@ -14,8 +15,6 @@ export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 export const MAX_TRPC_BATCH = 10;
 /** No request this API takes nests deeper than a few levels; parsers and validators recurse. */
 export const MAX_JSON_DEPTH = 32;
-
-export const isTrpcPath = (url: string) => url === '/trpc' || url.startsWith('/trpc/');
 
 /** Operations that take an upload; every other body is JSON and small. */
 const UPLOAD_PATHS = new Set(['/api/enhance', '/trpc/enhance']);
@@ -55,10 +54,9 @@ export function assertBodyWithinLimit(request: FastifyRequest, url: string, maxU
 }
 
 
-/** A tRPC batch names its calls in the path, comma-separated: `/trpc/status,models?batch=1`. */
 export function assertBatchWithinLimit(url: string): void {
   if (!isTrpcPath(url)) return;
-  const calls = url.slice('/trpc/'.length).split(',').length;
+  const calls = trpcCallsOf(url);
   if (calls > MAX_TRPC_BATCH) {
     throw new InvalidRequestError(`A tRPC batch may hold at most ${MAX_TRPC_BATCH} calls; this one holds ${calls}.`);
   }

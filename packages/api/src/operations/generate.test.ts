@@ -1,8 +1,8 @@
-import { UnauthorizedError, createCoreServices, loadConfig, type Caller } from '@aiphoto/core';
+import { createCoreServices, loadConfig, type Caller } from '@aiphoto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCaller } from '../root.ts';
+import type { Context } from '../context.ts';
+import { createCaller } from '../router.ts';
 import { makeDataDir } from '../testing/harness.ts';
-import { createInnerContext, type Context } from '../trpc.ts';
 
 describe('generate procedure (no HTTP)', () => {
   let services: Awaited<ReturnType<typeof createCoreServices>>;
@@ -11,25 +11,26 @@ describe('generate procedure (no HTTP)', () => {
 
   beforeEach(async () => {
     services = await createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {});
-    context = createInnerContext({
+    context = {
       services,
-      request: { caller, authError: undefined, quota: await services.quota.snapshot(caller.account) },
+      caller,
       signal: new AbortController().signal,
       imageUrl: (fileName) => `https://img.example.com/images/${fileName}`,
-    });
+      outcome: {},
+    };
   });
   afterEach(() => services.close());
 
-  it('returns an absolute URL under AIPHOTO_PUBLIC_URL and updates the quota the headers are built from', async () => {
+  it('returns an absolute URL on the given origin and reports the quota it left for the headers', async () => {
     const result = await createCaller(context).generate({ prompt: 'a harbour', style: 'watercolor' });
     expect(result).toMatchObject({ style: 'Watercolor', usage: 1, remaining: 1, provider: 'local' });
     expect(result.url).toMatch(/^https:\/\/img\.example\.com\/images\/[A-Za-z0-9_-]{24}\.png$/);
-    expect(context.request.quota).toMatchObject({ used: 1, remaining: 1, limit: 2 });
+    expect(context.outcome.quota).toMatchObject({ used: 1, remaining: 1, limit: 2 });
   });
 
-  it('refuses a caller whose key was refused, before looking at the input', async () => {
-    const refused = { ...context, request: { ...context.request, authError: new UnauthorizedError('nope') } };
-    await expect(createCaller(refused).generate({ prompt: '' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  it('reports no quota when the input is refused before any work', async () => {
+    await expect(createCaller(context).generate({ prompt: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(context.outcome.quota).toBeUndefined();
   });
 
   it('does not charge when the client has already gone away', async () => {

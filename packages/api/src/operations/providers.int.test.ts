@@ -1,10 +1,9 @@
 import sharp from 'sharp';
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeProviderServer } from '../../../core/src/testing/fake-provider-server.ts';
-import { installProviders, providerEnvironment } from '../../../core/src/testing/fake-providers.ts';
-import type { AppRouter } from '../root.ts';
+import type { AppRouter } from '../router.ts';
 import { startTestServer } from '../testing/harness.ts';
+import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
 
 const usage = async (t: { fetch: (path: string) => Promise<Response> }) => (await (await t.fetch('/api/status')).json()).usage_today;
 

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
  * GET /images/<id>.<ext>: stored results, with a year of caching (ids are never reused),
  * ETag/304 and single byte ranges; or a redirect to a presigned bucket URL.
  */
-export const imagesRoute: FastifyPluginAsync<{ services: CoreServices; presign: boolean }> = async (app, { services, presign }) => {
+export const imageFileRoute: FastifyPluginAsync<{ services: CoreServices; presign: boolean }> = async (app, { services, presign }) => {
   app.get<{ Params: { file: string } }>('/images/:file', async (request, reply) => {
     const name = parseImageFileName(request.params.file);
     const stat = name && (await services.storage.stat(name.id, name.ext));

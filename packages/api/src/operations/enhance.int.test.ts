@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { TRPCClientError, createTRPCClient, httpLink, isNonJsonSerializable, splitLink } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import type { AppRouter } from '../root.ts';
+import type { AppRouter } from '../router.ts';
 import { rateLimitOf, startTestServer, type TestServer } from '../testing/harness.ts';
 import { photo, pngBomb } from '../testing/images.ts';
 

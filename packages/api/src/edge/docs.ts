@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from '../docs-page.ts';
+import { DOCS_ASSET_PREFIX, docsHtml, docsInitScript } from './docs-page.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 
 /** Stands for the caller's origin in the document built once; never a real host (RFC 2606). */

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { deliver } from '../context.ts';
+import { COMMON_ERRORS, procedure } from '../procedures.ts';
+import { count } from './fields.ts';
+
+/** GET /api/status: today's quota for the caller; costs nothing. */
+
+export const statusOutputSchema = z
+  .object({
+    status: z.literal('ok'),
+    version: z.literal('1.0'),
+    usage_today: count(2),
+    limit_today: count(5),
+    remaining: count(3),
+    reset_at: z.string().meta({ description: 'Next 00:00 UTC, ISO 8601 with Z.', example: '2026-05-10T00:00:00Z' }),
+    plan: z.enum(['free', 'pro']),
+  })
+  .meta({ id: 'StatusResponse' });
+
+/** ISO 8601 without milliseconds, as the published API shows it. */
+export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const status = procedure
+  .meta({
+    openapi: {
+      method: 'GET',
+      path: '/status',
+      tags: ['account'],
+      summary: "Today's quota for the caller",
+      description: 'Usage and limit for the API key, or for the client network when called without a key. Costs nothing.',
+      protect: false,
+    },
+    errors: COMMON_ERRORS,
+  })
+  .input(z.void())
+  .output(statusOutputSchema)
+  .query(async ({ ctx }) => {
+    const quota = await ctx.services.quota.snapshot(ctx.caller.account);
+    return deliver(ctx, {
+      body: {
+        status: 'ok' as const,
+        version: '1.0' as const,
+        usage_today: quota.used,
+        limit_today: quota.limit,
+        remaining: quota.remaining,
+        reset_at: isoSeconds(quota.resetAt),
+        plan: ctx.caller.plan,
+      },
+      quota,
+    });
+  });

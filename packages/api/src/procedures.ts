@@ -1,0 +1,52 @@
+import type { ErrorCode } from '@aiphoto/core';
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { Context } from './context.ts';
+import { toAIPhotoError, toTrpcError } from './errors.ts';
+
+/** trpc-to-openapi's meta, plus the error codes an operation can answer with (for its OpenAPI entry). */
+export type OperationMeta = OpenApiMeta & { errors?: readonly ErrorCode[] };
+
+const t = initTRPC
+  .context<Context>()
+  .meta<OperationMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const domain = toAIPhotoError(error);
+      return {
+        ...shape,
+        message: domain.message,
+        data: { ...shape.data, error: domain.code, stack: undefined },
+      };
+    },
+  });
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every failure leaves a procedure as a TRPCError carrying the domain error and its status. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTrpcError(result.error);
+  return result;
+});
+
+/**
+ * The typed client sends uploads as FormData; the input schema describes a plain object
+ * (which is also what the REST route passes), so FormData is unpacked before validation.
+ */
+const formDataInput = t.middleware(({ getRawInput, next }) =>
+  next({
+    getRawInput: async () => {
+      const raw = await getRawInput();
+      return raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;
+    },
+  }),
+);
+
+/** Callers were identified (and refused keys turned away) at the edge, before the body was read. */
+export const procedure = t.procedure.use(domainErrors);
+export const uploadProcedure = procedure.use(formDataInput);
+
+/** Codes every operation can answer with, whatever its input. */
+export const COMMON_ERRORS = ['unauthorized', 'server_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];

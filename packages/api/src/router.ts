@@ -1,0 +1,12 @@
+import { enhance } from './operations/enhance.ts';
+import { generate, generateImages } from './operations/generate.ts';
+import { models } from './operations/models.ts';
+import { status } from './operations/status.ts';
+import { createCallerFactory, createTRPCRouter } from './procedures.ts';
+
+export const appRouter = createTRPCRouter({ generate, generateImages, enhance, status, models });
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);
+export type AppCaller = ReturnType<typeof createCaller>;
