@@ -56,6 +56,16 @@ describe('generate through real provider adapters (fake providers on loopback)',
     expect(t.logs()).not.toContain('bfl-test-key');
   });
 
+  it('serves dall-e-3 with only OPENAI_API_KEY set, from a fake that refuses dall-e-3, gpt-image-1 and response_format as OpenAI does', async () => {
+    await using t = await startTestServer({ env: { ...providerEnvironment(fake, ['openai']), AIPHOTO_PROVIDER_TIMEOUT_MS: '2000' } });
+    const response = await t.generate({ prompt: 'a lighthouse at dusk', model: 'dall-e-3', ratio: '16:9' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ model: 'dall-e-3', provider: 'openai', width: 1344, height: 768 });
+    const [call] = fake.calls('POST /openai/images/generations');
+    expect(call!.body).toMatchObject({ model: 'gpt-image-2', size: '1344x768', output_format: 'png' });
+    expect(call!.body).not.toHaveProperty('response_format');
+  });
+
   it('falls back bfl → fal → replicate for flux-pro as providers fail', async () => {
     await using t = await startTestServer({ env: env() });
     fake.route('POST /bfl/flux-pro-1.1', { status: 500, json: { detail: 'Internal Server Error' } });

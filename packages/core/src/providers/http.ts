@@ -105,6 +105,7 @@ function failOnAbort(context: AttemptContext, url: string | undefined, cause: un
 export interface HttpRequest {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** Sent as JSON, or as multipart when it is FormData (fetch writes that Content-Type). */
   body?: unknown;
 }
 
@@ -119,12 +120,13 @@ export async function send(
   isModeration: (status: number, body: string) => boolean = () => false,
 ): Promise<Response> {
   const signal = AbortSignal.any([context.deadline, ...(context.abortSignal ? [context.abortSignal] : [])]);
+  const isJson = request.body !== undefined && !(request.body instanceof FormData);
   let response: Response;
   try {
     response = await context.fetch(url, {
       method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
-      headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      headers: { ...(isJson ? { 'content-type': 'application/json' } : {}), ...request.headers },
+      ...(request.body === undefined ? {} : { body: isJson ? JSON.stringify(request.body) : (request.body as FormData) }),
       signal,
       // A request that carries credentials must not follow a redirect to another host
       // (fetch keeps custom headers such as x-key across redirects); downloads, which

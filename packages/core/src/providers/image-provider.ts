@@ -6,7 +6,10 @@ import type { ImageMediaType } from '../storage/image-storage.ts';
  * a setting the provider cannot honour becomes a warning, not an exception.
  */
 export interface ImageGenerationRequest {
+  /** The public model id the caller asked for (for logs and metrics). */
   model: ModelId;
+  /** The provider's own id for the model that should draw it, from the model catalog. */
+  upstreamModel: string;
   /** The caller's prompt exactly as validated; providers add the style themselves. */
   prompt: string;
   style: Style;

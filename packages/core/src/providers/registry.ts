@@ -7,16 +7,29 @@ import type { ImageProvider } from './image-provider.ts';
 import { LocalImageProvider } from './local/local-provider.ts';
 import { OpenAIImageProvider } from './openai/openai-provider.ts';
 import { ReplicateImageProvider } from './replicate/replicate-provider.ts';
-import { ProviderRouter, type RouterOptions } from './router.ts';
+import { ProviderRouter, type Candidate, type RouterOptions } from './router.ts';
 import { StabilityImageProvider } from './stability/stability-provider.ts';
 import { TogetherImageProvider } from './together/together-provider.ts';
 
-/** Candidates per model, in the order they are tried (DESIGN.md §4). */
-export const MODEL_CANDIDATES: Record<ModelId, ProviderName[]> = {
-  'flux-pro': ['bfl', 'fal', 'replicate'],
-  'flux-schnell': ['together', 'fal', 'replicate'],
-  'dall-e-3': ['openai'],
-  'stable-diffusion-xl-1024-v1-0': ['stability'],
+/**
+ * Candidates per model, in the order they are tried (DESIGN.md §4), each on the upstream
+ * model its provider serves now (the providers' documentation, cited in providers/README.md).
+ */
+export const MODEL_CANDIDATES: Record<ModelId, { provider: ProviderName; model: string }[]> = {
+  'flux-pro': [
+    { provider: 'bfl', model: 'flux-pro-1.1' },
+    { provider: 'fal', model: 'fal-ai/flux-pro/v1.1' },
+    { provider: 'replicate', model: 'black-forest-labs/flux-1.1-pro' },
+  ],
+  'flux-schnell': [
+    { provider: 'together', model: 'black-forest-labs/FLUX.1-schnell' },
+    { provider: 'fal', model: 'fal-ai/flux/schnell' },
+    { provider: 'replicate', model: 'black-forest-labs/flux-schnell' },
+  ],
+  // OpenAI shut DALL·E 3 down on 2026-05-12; the id now reaches its current GPT image model.
+  'dall-e-3': [{ provider: 'openai', model: 'gpt-image-2' }],
+  // Stability's v1 SDXL engine is legacy; SD 3.5 Large is the closest model it still serves.
+  'stable-diffusion-xl-1024-v1-0': [{ provider: 'stability', model: 'sd3.5-large' }],
 };
 
 const FACTORIES: Record<ProviderName, (settings: ProviderSettings) => ImageProvider> = {
@@ -49,15 +62,15 @@ export function buildProviderRouter(
 ): ProviderRouter {
   const instances = new Map<ProviderName, ImageProvider>();
   const local = new LocalImageProvider();
-  const candidates = new Map<ModelId, ImageProvider[]>();
+  const candidates = new Map<ModelId, Candidate[]>();
   for (const model of MODEL_IDS) {
-    const configured = MODEL_CANDIDATES[model].flatMap((name) => {
+    const configured = MODEL_CANDIDATES[model].flatMap(({ provider: name, model: upstreamModel }) => {
       const settings = providerSettings(config, name);
       if (!settings) return [];
       if (!instances.has(name)) instances.set(name, FACTORIES[name](settings));
-      return [instances.get(name)!];
+      return [{ provider: instances.get(name)!, upstreamModel }];
     });
-    candidates.set(model, configured.length > 0 ? configured : config.localProvider ? [local] : []);
+    candidates.set(model, configured.length > 0 ? configured : config.localProvider ? [{ provider: local, upstreamModel: 'local' }] : []);
   }
   return new ProviderRouter(candidates, { ...options, timeoutMs: config.timeouts.generationMs });
 }

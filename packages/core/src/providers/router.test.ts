@@ -24,7 +24,8 @@ function provider(id: string, outcomes: Outcome[]) {
 }
 
 const request = { model: 'flux-pro' as const, prompt: 'a fox', style: 'Photorealistic' as const, ratio: '1:1' as const };
-const router = (providers: ImageProvider[], options = {}) => new ProviderRouter(new Map([['flux-pro', providers]]), options);
+const serving = (providers: ImageProvider[]) => providers.map((provider) => ({ provider, upstreamModel: `${provider.id}-model` }));
+const router = (providers: ImageProvider[], options = {}) => new ProviderRouter(new Map([['flux-pro', serving(providers)]]), options);
 
 describe('ProviderRouter', () => {
   it('returns the first candidate that succeeds, naming it', async () => {
@@ -109,7 +110,7 @@ describe('ProviderRouter', () => {
   });
 
   it("describes each model's candidates in order, and says when a model has none", async () => {
-    const chain = new ProviderRouter(new Map([['flux-pro', [provider('a', ['ok']), provider('b', ['ok'])]], ['dall-e-3', []]]) as never);
+    const chain = new ProviderRouter(new Map([['flux-pro', serving([provider('a', ['ok']), provider('b', ['ok'])])], ['dall-e-3', []]]));
     expect(chain.describe()).toEqual({ 'flux-pro': ['a', 'b'], 'dall-e-3': [] });
     const error = await chain.generate({ ...request, model: 'dall-e-3' }).catch((e) => e);
     expect(error).toBeInstanceOf(GenerationFailedError);

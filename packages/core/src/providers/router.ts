@@ -1,16 +1,22 @@
 import type { ModelId } from '../catalog.ts';
 import type { GenerationObserver } from '../observer.ts';
 import { ContentFilteredError, GenerationFailedError } from '../errors.ts';
-import {
-  ProviderError,
-  type ImageGenerationRequest,
-  type ImageGenerationResult,
-  type ImageProvider,
-} from './image-provider.ts';
+import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from './image-provider.ts';
 
 export interface RoutedResult extends ImageGenerationResult {
   provider: string;
+  /** The provider's own id of the model that drew the image. */
+  upstreamModel: string;
 }
+
+/** One way to serve a model: a provider and the model id it knows it by. */
+export interface Candidate {
+  provider: ImageProvider;
+  upstreamModel: string;
+}
+
+/** A request as the router takes it: each candidate supplies its own upstream model. */
+export type RouterRequest = Omit<ImageGenerationRequest, 'upstreamModel'>;
 
 export interface RouterLogger {
   warn(object: object, message: string): void;
@@ -47,7 +53,7 @@ export class ProviderRouter {
   private readonly clock: () => number;
 
   constructor(
-    private readonly candidates: ReadonlyMap<ModelId, readonly ImageProvider[]>,
+    private readonly candidates: ReadonlyMap<ModelId, readonly Candidate[]>,
     private readonly options: RouterOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
@@ -56,29 +62,29 @@ export class ProviderRouter {
   /** Which provider would serve each model now, first candidate first. */
   describe(): Record<ModelId, string[]> {
     const result = {} as Record<ModelId, string[]>;
-    for (const [model, providers] of this.candidates) result[model] = providers.map((provider) => provider.id);
+    for (const [model, candidates] of this.candidates) result[model] = candidates.map((candidate) => candidate.provider.id);
     return result;
   }
 
-  async generate(request: ImageGenerationRequest): Promise<RoutedResult> {
-    const providers = this.candidates.get(request.model) ?? [];
-    if (providers.length === 0) {
+  async generate(request: RouterRequest): Promise<RoutedResult> {
+    const candidates = this.candidates.get(request.model) ?? [];
+    if (candidates.length === 0) {
       throw new GenerationFailedError(
         `No image provider is configured for model "${request.model}"; try another model or ask the operator to configure one.`,
       );
     }
     const deadline = AbortSignal.timeout(this.options.timeoutMs ?? 180_000);
     const abortSignal = AbortSignal.any([deadline, ...(request.abortSignal ? [request.abortSignal] : [])]);
-    for (const provider of providers) {
+    for (const { provider, upstreamModel } of candidates) {
       if (this.isOpen(provider.id)) continue;
       const started = performance.now();
       const observe = (outcome: 'success' | 'moderation' | 'retryable' | 'fatal') =>
         this.options.observer?.providerAttempt({ provider: provider.id, outcome, seconds: (performance.now() - started) / 1000 });
       try {
-        const result = await provider.generate({ ...request, abortSignal });
+        const result = await provider.generate({ ...request, upstreamModel, abortSignal });
         observe('success');
         this.breakers.delete(provider.id);
-        return { ...result, provider: provider.id };
+        return { ...result, provider: provider.id, upstreamModel };
       } catch (error) {
         if (request.abortSignal?.aborted) throw request.abortSignal.reason;
         if (deadline.aborted) break;
@@ -90,6 +96,7 @@ export class ProviderRouter {
           {
             provider: provider.id,
             model: request.model,
+            upstreamModel,
             kind: failure.kind,
             statusCode: failure.statusCode,
             url: failure.url,

@@ -63,12 +63,19 @@ export class FakeProviderServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const text = bytes.toString('utf8');
     let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
+    if (req.headers['content-type']?.startsWith('multipart/form-data')) {
+      // Multipart fields are recorded by name (files as File), so tests can assert them.
+      const form = await new Response(bytes, { headers: { 'content-type': req.headers['content-type'] } }).formData();
+      body = Object.fromEntries(form.entries());
+    } else {
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = text;
+      }
     }
     const recorded: RecordedRequest = { method: req.method!, path: req.url!, headers: req.headers, body, aborted: false };
     this.requests.push(recorded);

@@ -1,7 +1,28 @@
-import type { FakeProviderServer, FakeReply } from './fake-provider-server.ts';
+import type { FakeHandler, FakeProviderServer, FakeReply } from './fake-provider-server.ts';
 import { fixture } from './fake-provider-server.ts';
 
 const fixtureOf = (provider: string) => new URL(`../providers/${provider}/${provider}-provider.test.ts`, import.meta.url).href;
+
+/** Image models OpenAI has shut down (its deprecations page): asking for one is a 404. */
+export const RETIRED_OPENAI_MODELS = ['dall-e-2', 'dall-e-3', 'gpt-image-1'];
+
+/**
+ * `POST /images/generations` as OpenAI answers it today: retired models are
+ * `model_not_found`, `response_format` (DALL·E only) is an unknown parameter for the GPT
+ * image models, and a GPT image model answers in base64.
+ */
+export function openaiImagesToday(pngBase64: string): FakeHandler {
+  return ({ body }) => {
+    const { model, response_format: responseFormat } = (body ?? {}) as { model?: string; response_format?: unknown };
+    if (typeof model !== 'string' || RETIRED_OPENAI_MODELS.includes(model)) {
+      return { status: 404, json: fixture(fixtureOf('openai'), 'openai-model-not-found.json', { MODEL: String(model) }) };
+    }
+    if (responseFormat !== undefined) {
+      return { status: 400, json: fixture(fixtureOf('openai'), 'openai-unknown-parameter.json', { PARAM: 'response_format' }) };
+    }
+    return { json: fixture(fixtureOf('openai'), 'openai-image.json', { PNG_BASE64: pngBase64 }) };
+  };
+}
 
 /**
  * Routes answering like all six providers at once, for service-level tests: each under
@@ -13,9 +34,9 @@ export function installProviders(server: FakeProviderServer, png: Buffer): void 
   const imageUrl = `${server.url}/cdn/result.png?sig=signed`;
   server.route('GET /cdn/result.png', { body: png, headers: { 'content-type': 'image/png' } });
 
-  server.route('POST /openai/images/generations', { json: fixture(fixtureOf('openai'), 'openai-image.json', { PNG_BASE64: pngBase64 }) });
+  server.route('POST /openai/images/generations', openaiImagesToday(pngBase64));
   server.route('POST /openai/moderations', { json: fixture(fixtureOf('openai'), 'openai-moderation.json', { FLAGGED: 'false' }) });
-  server.route('POST /stability/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image', {
+  server.route('POST /stability/v2beta/stable-image/generate/sd3', {
     json: fixture(fixtureOf('stability'), 'stability-image.json', { PNG_BASE64: pngBase64, FINISH_REASON: 'SUCCESS' }),
   });
   server.route('POST /bfl/flux-pro-1.1', { json: fixture(fixtureOf('bfl'), 'bfl-submit.json', { BASE: base('bfl') }) });

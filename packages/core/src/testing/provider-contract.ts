@@ -39,6 +39,8 @@ export interface ProviderScenarios {
 export interface ProviderContract {
   name: string;
   model: ModelId;
+  /** The provider's own id for the model, as the default catalog names it. */
+  upstreamModel: string;
   create(settings: ProviderSettings): ImageProvider;
   scenarios: ProviderScenarios;
   /** Asserts what the adapter sent for a 16:9 Watercolor request of "a lighthouse at dusk". */
@@ -47,8 +49,9 @@ export interface ProviderContract {
   size: { width: number; height: number };
 }
 
-const request = (model: ModelId, abortSignal?: AbortSignal): ImageGenerationRequest => ({
-  model,
+const request = (contract: ProviderContract, abortSignal?: AbortSignal): ImageGenerationRequest => ({
+  model: contract.model,
+  upstreamModel: contract.upstreamModel,
   prompt: 'a lighthouse at dusk',
   style: 'Watercolor',
   ratio: '16:9',
@@ -82,7 +85,10 @@ export function describeProviderContract(contract: ProviderContract) {
     });
     const withBackup = (provider: ImageProvider) => {
       const backup = backupProvider(contract.model);
-      return { backup, router: new ProviderRouter(new Map([[contract.model, [provider, backup]]]), { timeoutMs: 10_000 }) };
+      return { backup, router: new ProviderRouter(
+          new Map([[contract.model, [{ provider, upstreamModel: contract.upstreamModel }, { provider: backup, upstreamModel: 'backup-model' }]]]),
+          { timeoutMs: 10_000 },
+        ) };
     };
 
     beforeAll(async () => {
@@ -98,7 +104,7 @@ export function describeProviderContract(contract: ProviderContract) {
 
     it('generates over HTTP, sending the documented request, and returns the verified image', async () => {
       contract.scenarios.happy(context);
-      const result = await contract.create(settings()).generate(request(contract.model));
+      const result = await contract.create(settings()).generate(request(contract));
       expect(Buffer.from(result.image.bytes).equals(context.png)).toBe(true);
       expect(result.image).toMatchObject({ mediaType: 'image/png', ...contract.size });
       contract.assertRequests(server);
@@ -113,46 +119,46 @@ export function describeProviderContract(contract: ProviderContract) {
     it.each(moderationShapes)("turns the provider's moderation (%s) into content_filtered, without trying the next candidate", async (_shape, refuse) => {
       refuse(context);
       const { router, backup } = withBackup(contract.create(settings()));
-      await expect(router.generate(request(contract.model))).rejects.toBeInstanceOf(ContentFilteredError);
+      await expect(router.generate(request(contract))).rejects.toBeInstanceOf(ContentFilteredError);
       expect(backup.calls).toBe(0);
     });
 
     it.each(moderationShapes)('keeps serving other prompts after repeated moderation refusals (%s): the breaker stays closed', async (_shape, refuse) => {
       const { router, backup } = withBackup(contract.create(settings()));
       refuse(context);
-      for (let i = 0; i < 4; i++) await expect(router.generate(request(contract.model))).rejects.toBeInstanceOf(ContentFilteredError);
+      for (let i = 0; i < 4; i++) await expect(router.generate(request(contract))).rejects.toBeInstanceOf(ContentFilteredError);
       contract.scenarios.happy(context);
-      expect((await router.generate(request(contract.model))).provider).not.toBe('backup');
+      expect((await router.generate(request(contract))).provider).not.toBe('backup');
       expect(backup.calls).toBe(0);
     });
 
     it.each([500, 503, 429])('falls back to the next candidate on HTTP %i', async (status) => {
       contract.scenarios.failure(context, status);
       const provider = contract.create(settings());
-      await expect(provider.generate(request(contract.model))).rejects.toMatchObject({ kind: 'retryable', statusCode: status });
+      await expect(provider.generate(request(contract))).rejects.toMatchObject({ kind: 'retryable', statusCode: status });
       const { router, backup } = withBackup(provider);
-      expect((await router.generate(request(contract.model))).provider).toBe('backup');
+      expect((await router.generate(request(contract))).provider).toBe('backup');
       expect(backup.calls).toBe(1);
     });
 
     it('times out a provider that hangs, and falls back', async () => {
       contract.scenarios.hang(context);
       const provider = contract.create(settings({ attemptTimeoutMs: 200 }));
-      await expect(provider.generate(request(contract.model))).rejects.toMatchObject({ kind: 'retryable', message: 'timed out' });
+      await expect(provider.generate(request(contract))).rejects.toMatchObject({ kind: 'retryable', message: 'timed out' });
       const { router } = withBackup(provider);
-      expect((await router.generate(request(contract.model))).provider).toBe('backup');
+      expect((await router.generate(request(contract))).provider).toBe('backup');
     });
 
     it('classifies a body that is not JSON as a retryable failure', async () => {
       contract.scenarios.malformed(context);
-      const error = await contract.create(settings()).generate(request(contract.model)).catch((e: unknown) => e);
+      const error = await contract.create(settings()).generate(request(contract)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ kind: 'retryable', message: 'returned a body that is not JSON' });
     });
 
     it('refuses an "image" that is not one', async () => {
       contract.scenarios.notImage(context);
-      const error = await contract.create(settings()).generate(request(contract.model)).catch((e: unknown) => e);
+      const error = await contract.create(settings()).generate(request(contract)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
       expect((error as ProviderError).message).toMatch(/not a PNG, JPEG or WebP/);
     });
@@ -160,7 +166,7 @@ export function describeProviderContract(contract: ProviderContract) {
     it('stops the provider call when the caller goes away', async () => {
       contract.scenarios.hang(context);
       const controller = new AbortController();
-      const pending = contract.create(settings({ attemptTimeoutMs: 10_000 })).generate(request(contract.model, controller.signal));
+      const pending = contract.create(settings({ attemptTimeoutMs: 10_000 })).generate(request(contract, controller.signal));
       await expect.poll(() => server.requests.length).toBeGreaterThan(0);
       controller.abort(new Error('client went away'));
       await expect(pending).rejects.toThrow('client went away');
@@ -170,7 +176,7 @@ export function describeProviderContract(contract: ProviderContract) {
     if (contract.scenarios.pendingThenReady) {
       it('polls until the result is ready', async () => {
         contract.scenarios.pendingThenReady!(context, 3);
-        const result = await contract.create(settings()).generate(request(contract.model));
+        const result = await contract.create(settings()).generate(request(contract));
         expect(Buffer.from(result.image.bytes).equals(context.png)).toBe(true);
         const polls = server.requests.filter((r: RecordedRequest) => r.method === 'GET' && !r.path.startsWith('/cdn/'));
         expect(polls.length).toBeGreaterThanOrEqual(4);
@@ -179,7 +185,7 @@ export function describeProviderContract(contract: ProviderContract) {
       it('gives up on a result that never becomes ready', async () => {
         contract.scenarios.neverReady!(context);
         const provider = contract.create(settings({ attemptTimeoutMs: 300 }));
-        await expect(provider.generate(request(contract.model))).rejects.toMatchObject({ kind: 'retryable', message: 'timed out' });
+        await expect(provider.generate(request(contract))).rejects.toMatchObject({ kind: 'retryable', message: 'timed out' });
       });
     }
   });

@@ -16,6 +16,7 @@ const submitted = (context: ScenarioContext) => context.server.route(SUBMIT, { j
 describeProviderContract({
   name: 'bfl',
   model: 'flux-pro',
+  upstreamModel: 'flux-pro-1.1',
   size: { width: 1344, height: 768 },
   create: (settings) => new BflImageProvider(settings),
   scenarios: {
@@ -75,7 +76,7 @@ describe('bfl credentials', () => {
     try {
       server.route(SUBMIT, { json: { id: 'x', polling_url: 'http://127.0.0.2:9/v1/get_result?id=x' } });
       const provider = new BflImageProvider({ apiKey: TEST_API_KEY, baseUrl: `${server.url}/api`, attemptTimeoutMs: 1000, pollIntervalMs: 5 });
-      const error = await provider.generate({ model: 'flux-pro', prompt: 'a fox', style: 'Anime', ratio: '1:1' }).catch((e: unknown) => e);
+      const error = await provider.generate({ model: 'flux-pro', upstreamModel: 'flux-pro-1.1', prompt: 'a fox', style: 'Anime', ratio: '1:1' }).catch((e: unknown) => e);
       expect(error).toMatchObject({ kind: 'retryable', message: 'returned a URL outside its API: http://127.0.0.2:9/v1/get_result' });
       expect(server.requests).toHaveLength(1);
     } finally {

@@ -14,7 +14,7 @@ import { styledPrompt } from '../styles.ts';
 import { BFL_MODERATED, BFL_PENDING, bflResultSchema, bflSubmitSchema } from './bfl-api.ts';
 
 /**
- * Black Forest Labs: submit to /flux-pro-1.1 with `x-key`, poll the returned `polling_url`
+ * Black Forest Labs: submit to /<model> (flux-pro-1.1, flux-2-pro, …) with `x-key`, poll the returned `polling_url`
  * until Ready, then download `result.sample` at once (it expires within minutes).
  */
 export class BflImageProvider implements ImageProvider {
@@ -27,7 +27,7 @@ export class BflImageProvider implements ImageProvider {
     const auth = { 'x-key': this.settings.apiKey };
     const submitted = await requestJson(
       context,
-      `${this.settings.baseUrl}/flux-pro-1.1`,
+      `${this.settings.baseUrl}/${request.upstreamModel}`,
       { headers: auth, body: { prompt: styledPrompt(request.prompt, request.style), ...RATIO_SIZES[request.ratio], output_format: 'png' } },
       bflSubmitSchema,
     );

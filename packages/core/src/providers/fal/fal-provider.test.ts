@@ -15,6 +15,7 @@ const queued = (context: ScenarioContext) => context.server.route(SUBMIT, { json
 describeProviderContract({
   name: 'fal',
   model: 'flux-pro',
+  upstreamModel: 'fal-ai/flux-pro/v1.1',
   size: { width: 1344, height: 768 },
   create: (settings) => new FalImageProvider(settings),
   scenarios: {

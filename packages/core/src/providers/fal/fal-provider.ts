@@ -1,4 +1,3 @@
-import type { ModelId } from '../../catalog.ts';
 import { RATIO_SIZES } from '../../catalog.ts';
 import {
   backoff,
@@ -12,11 +11,6 @@ import {
 import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
 import { styledPrompt } from '../styles.ts';
 import { falResultSchema, falStatusSchema, falSubmitSchema } from './fal-api.ts';
-
-export const FAL_MODELS: Partial<Record<ModelId, string>> = {
-  'flux-pro': 'fal-ai/flux-pro/v1.1',
-  'flux-schnell': 'fal-ai/flux/schnell',
-};
 
 /**
  * fal's queue API: submit, poll `status_url` until COMPLETED, read `response_url`, then
@@ -32,7 +26,7 @@ export class FalImageProvider implements ImageProvider {
     const auth = { authorization: `Key ${this.settings.apiKey}` };
     const submitted = await requestJson(
       context,
-      `${this.settings.baseUrl}/${FAL_MODELS[request.model]}`,
+      `${this.settings.baseUrl}/${request.upstreamModel}`,
       {
         headers: auth,
         body: {

@@ -5,7 +5,7 @@ import { LocalImageProvider } from './local-provider.ts';
 
 const provider = new LocalImageProvider();
 const render = (prompt: string, style: Style, ratio: Ratio = '1:1') =>
-  provider.generate({ model: 'flux-pro', prompt, style, ratio });
+  provider.generate({ model: 'flux-pro', upstreamModel: 'local', prompt, style, ratio });
 
 /** Mean absolute difference per channel value (0–255) between two same-size images, at 64×64. */
 async function difference(a: Uint8Array, b: Uint8Array): Promise<number> {

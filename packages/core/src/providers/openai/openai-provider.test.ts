@@ -1,6 +1,8 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ContentFilteredError, ServiceUnavailableError } from '../../errors.ts';
 import { FakeProviderServer, fixture } from '../../testing/fake-provider-server.ts';
+import { openaiImagesToday } from '../../testing/fake-providers.ts';
 import { TEST_API_KEY, describeProviderContract } from '../../testing/provider-contract.ts';
 import { OpenAIModeration } from './openai-moderation.ts';
 import { OpenAIImageProvider } from './openai-provider.ts';
@@ -10,10 +12,12 @@ const ROUTE = 'POST /api/images/generations';
 describeProviderContract({
   name: 'openai',
   model: 'dall-e-3',
-  size: { width: 1792, height: 1024 },
+  upstreamModel: 'gpt-image-2',
+  size: { width: 1344, height: 768 },
   create: (settings) => new OpenAIImageProvider(settings),
   scenarios: {
-    happy: ({ server, pngBase64 }) => server.route(ROUTE, { json: fixture(import.meta.url, 'openai-image.json', { PNG_BASE64: pngBase64 }) }),
+    // The fake answers as OpenAI does today: retired models and response_format are refused.
+    happy: ({ server, pngBase64 }) => server.route(ROUTE, openaiImagesToday(pngBase64)),
     moderation: {
       content_policy_violation: ({ server }) => server.route(ROUTE, { status: 400, json: fixture(import.meta.url, 'openai-content-policy.json') }),
       moderation_blocked: ({ server }) => server.route(ROUTE, { status: 400, json: fixture(import.meta.url, 'openai-moderation-blocked.json') }),
@@ -29,15 +33,35 @@ describeProviderContract({
     expect(call!.headers.authorization).toBe(`Bearer ${TEST_API_KEY}`);
     expect(call!.headers['content-type']).toBe('application/json');
     expect(call!.body).toEqual({
-      model: 'dall-e-3',
+      model: 'gpt-image-2',
       prompt: expect.stringMatching(/^a lighthouse at dusk, watercolor painting/),
       n: 1,
-      size: '1792x1024',
-      style: 'vivid',
-      quality: 'standard',
-      response_format: 'b64_json',
+      size: '1344x768',
+      quality: 'medium',
+      output_format: 'png',
     });
   },
+});
+
+describe('OpenAI GPT image models other than gpt-image-2', () => {
+  it('asks gpt-image-1.5 for its standard 3:2 size for 16:9 and says so in a warning', async () => {
+    const server = await FakeProviderServer.start();
+    try {
+      const png = await sharp({ create: { width: 1536, height: 1024, channels: 3, background: '#222' } }).png().toBuffer();
+      server.route(ROUTE, openaiImagesToday(png.toString('base64')));
+      const provider = new OpenAIImageProvider({ apiKey: TEST_API_KEY, baseUrl: `${server.url}/api`, attemptTimeoutMs: 2_000, pollIntervalMs: 5 });
+      const result = await provider.generate({ model: 'dall-e-3', upstreamModel: 'gpt-image-1.5', prompt: 'a fox', style: 'Photorealistic', ratio: '16:9' });
+      expect(server.calls(ROUTE)[0]!.body).toMatchObject({ model: 'gpt-image-1.5', size: '1536x1024', quality: 'high' });
+      expect(result.warnings).toEqual([{ setting: 'size', details: 'gpt-image-1.5 draws 1536x1024 for aspect ratio 16:9.' }]);
+      // A retired model is refused by OpenAI: a fatal failure, so the chain moves on.
+      await expect(provider.generate({ model: 'dall-e-3', upstreamModel: 'dall-e-3', prompt: 'a fox', style: 'Anime', ratio: '1:1' })).rejects.toMatchObject({
+        kind: 'fatal',
+        statusCode: 404,
+      });
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('OpenAI moderation (AIPHOTO_MODERATION=openai)', () => {

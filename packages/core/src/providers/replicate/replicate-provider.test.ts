@@ -18,6 +18,7 @@ const prediction = (context: ScenarioContext, status: string, output: string | n
 describeProviderContract({
   name: 'replicate',
   model: 'flux-pro',
+  upstreamModel: 'black-forest-labs/flux-1.1-pro',
   size: { width: 1344, height: 768 },
   create: (settings) => new ReplicateImageProvider(settings),
   scenarios: {

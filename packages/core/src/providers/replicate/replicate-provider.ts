@@ -1,4 +1,3 @@
-import type { ModelId } from '../../catalog.ts';
 import {
   backoff,
   downloadImage,
@@ -11,11 +10,6 @@ import {
 import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
 import { styledPrompt } from '../styles.ts';
 import { isReplicateModerationError, replicatePredictionSchema } from './replicate-api.ts';
-
-export const REPLICATE_MODELS: Partial<Record<ModelId, string>> = {
-  'flux-pro': 'black-forest-labs/flux-1.1-pro',
-  'flux-schnell': 'black-forest-labs/flux-schnell',
-};
 
 /** Replicate's longest synchronous wait; beyond it the prediction is polled. */
 const MAX_PREFER_WAIT_SECONDS = 60;
@@ -35,7 +29,7 @@ export class ReplicateImageProvider implements ImageProvider {
     const waitSeconds = Math.max(1, Math.min(MAX_PREFER_WAIT_SECONDS, Math.floor(this.settings.attemptTimeoutMs / 1000) - 1));
     let prediction = await requestJson(
       context,
-      `${this.settings.baseUrl}/models/${REPLICATE_MODELS[request.model]}/predictions`,
+      `${this.settings.baseUrl}/models/${request.upstreamModel}/predictions`,
       {
         headers: { ...auth, prefer: `wait=${waitSeconds}` },
         body: { input: { prompt: styledPrompt(request.prompt, request.style), aspect_ratio: request.ratio, output_format: 'png' } },

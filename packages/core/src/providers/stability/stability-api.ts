@@ -1,13 +1,16 @@
 import { z } from 'zod';
 
-/** v1 text-to-image answers with artifacts; `finishReason` says whether the filter intervened. */
+/**
+ * v2beta Stable Image with `Accept: application/json`: the image in base64 and whether the
+ * output filter intervened (`CONTENT_FILTERED` comes with a blurred image).
+ */
 export const stabilityResponseSchema = z.object({
-  artifacts: z
-    .array(z.object({ base64: z.string(), finishReason: z.enum(['SUCCESS', 'CONTENT_FILTERED', 'ERROR']) }))
-    .min(1),
+  image: z.string(),
+  finish_reason: z.enum(['SUCCESS', 'CONTENT_FILTERED']),
+  seed: z.number().optional(),
 });
 
-/** Stability's v1 errors are `{id, name, message}`; an invalid prompt is its moderation. */
+/** v2beta errors are `{id, name, errors[]}`; a prompt its moderation refuses is 403 `content_moderation`. */
 export function isStabilityModeration(status: number, body: string): boolean {
-  return status === 400 && /invalid_prompts|content moderation|flagged/i.test(body);
+  return status === 403 && /content_moderation|flagged by our content moderation/i.test(body);
 }

@@ -1,10 +1,8 @@
-import { RATIO_SIZES, type Style } from '../../catalog.ts';
+import type { Style } from '../../catalog.ts';
 import { decodeBase64Image, requestJson, startAttempt, type ProviderSettings } from '../http.ts';
 import { ProviderError, type ImageGenerationRequest, type ImageGenerationResult, type ImageProvider } from '../image-provider.ts';
 import { styledPrompt } from '../styles.ts';
 import { isStabilityModeration, stabilityResponseSchema } from './stability-api.ts';
-
-const ENGINE = 'stable-diffusion-xl-1024-v1-0';
 
 /** Stability's own style presets, where one matches; the prompt suffix is added either way. */
 export const STABILITY_PRESETS: Partial<Record<Style, string>> = {
@@ -19,7 +17,13 @@ export const STABILITY_PRESETS: Partial<Record<Style, string>> = {
   Fantasy: 'fantasy-art',
 };
 
-/** Stability AI v1 text-to-image for SDXL 1.0. */
+/** The v2beta endpoints that are a model of their own; every other upstream id is an SD3 model. */
+const OWN_ENDPOINTS = new Set(['core', 'ultra']);
+
+/**
+ * Stability AI v2beta Stable Image (`/v2beta/stable-image/generate/{sd3,core,ultra}`):
+ * multipart in, base64 JSON out. It takes an aspect ratio and picks the pixel size itself.
+ */
 export class StabilityImageProvider implements ImageProvider {
   readonly id = 'stability';
 
@@ -27,33 +31,27 @@ export class StabilityImageProvider implements ImageProvider {
 
   async generate(request: ImageGenerationRequest): Promise<ImageGenerationResult> {
     const context = startAttempt(this.id, this.settings, request.abortSignal);
+    const endpoint = OWN_ENDPOINTS.has(request.upstreamModel) ? request.upstreamModel : 'sd3';
+    const form = new FormData();
+    form.set('prompt', styledPrompt(request.prompt, request.style));
+    if (endpoint === 'sd3') form.set('model', request.upstreamModel);
+    form.set('aspect_ratio', request.ratio);
+    form.set('output_format', 'png');
     const preset = STABILITY_PRESETS[request.style];
+    if (preset && endpoint !== 'ultra') form.set('style_preset', preset);
     const response = await requestJson(
       context,
-      `${this.settings.baseUrl}/v1/generation/${ENGINE}/text-to-image`,
-      {
-        headers: { authorization: `Bearer ${this.settings.apiKey}`, accept: 'application/json' },
-        body: {
-          text_prompts: [{ text: styledPrompt(request.prompt, request.style), weight: 1 }],
-          // SDXL v1 takes nine sizes only (1024², 1152×896, 1216×832, 1344×768, 1536×640 and
-          // their transposes); the catalog's three are among them.
-          ...RATIO_SIZES[request.ratio],
-          samples: 1,
-          cfg_scale: 7,
-          steps: 30,
-          ...(preset ? { style_preset: preset } : {}),
-        },
-      },
+      `${this.settings.baseUrl}/v2beta/stable-image/generate/${endpoint}`,
+      { headers: { authorization: `Bearer ${this.settings.apiKey}`, accept: 'application/json' }, body: form },
       stabilityResponseSchema,
       isStabilityModeration,
     );
-    const artifact = response.artifacts[0]!;
-    if (artifact.finishReason === 'CONTENT_FILTERED') {
-      throw new ProviderError({ provider: this.id, kind: 'moderation', message: 'finishReason CONTENT_FILTERED' });
+    if (response.finish_reason === 'CONTENT_FILTERED') {
+      throw new ProviderError({ provider: this.id, kind: 'moderation', message: 'finish_reason CONTENT_FILTERED' });
     }
-    if (artifact.finishReason === 'ERROR') {
-      throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'finishReason ERROR' });
-    }
-    return { image: await decodeBase64Image(context, artifact.base64), warnings: [] };
+    return {
+      image: await decodeBase64Image(context, response.image),
+      warnings: [{ setting: 'size', details: `Stability picks the pixel size for aspect ratio ${request.ratio}.` }],
+    };
   }
 }

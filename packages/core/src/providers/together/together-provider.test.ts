@@ -9,6 +9,7 @@ const error = (message: string, type: string) => fixture(import.meta.url, 'toget
 describeProviderContract({
   name: 'together',
   model: 'flux-schnell',
+  upstreamModel: 'black-forest-labs/FLUX.1-schnell',
   size: { width: 1344, height: 768 },
   create: (settings) => new TogetherImageProvider(settings),
   scenarios: {

@@ -4,7 +4,7 @@ import type { ImageGenerationRequest, ImageGenerationResult, ImageProvider } fro
 import { styledPrompt } from '../styles.ts';
 import { isTogetherModeration, togetherResponseSchema } from './together-api.ts';
 
-/** Together's `/images/generations` with FLUX.1 [schnell], 4 steps, base64 so nothing expires. */
+/** Together's `/images/generations` (FLUX.1 [schnell] by default), 4 steps, base64 so nothing expires. */
 export class TogetherImageProvider implements ImageProvider {
   readonly id = 'together';
 
@@ -18,7 +18,7 @@ export class TogetherImageProvider implements ImageProvider {
       {
         headers: { authorization: `Bearer ${this.settings.apiKey}` },
         body: {
-          model: 'black-forest-labs/FLUX.1-schnell',
+          model: request.upstreamModel,
           prompt: styledPrompt(request.prompt, request.style),
           ...RATIO_SIZES[request.ratio],
           steps: 4,
