@@ -44,6 +44,17 @@ describe('OpenAI-compatible images API, driven by the official openai SDK', () =
     expect(await status(t, apiKey)).toBe(2);
   });
 
+  it("resolves OpenAI's current model names (gpt-image-1, gpt-image-2) through the catalog's aliases", async () => {
+    await using t = await startTestServer();
+    const { client } = await clientFor(t);
+    for (const model of ['gpt-image-1', 'gpt-image-2', 'GPT-Image-1.5']) {
+      const result = await client.images.generate({ model, prompt: 'a red fox', size: '1536x1024', quality: 'high', output_format: 'png', background: 'opaque', moderation: 'auto' } as never);
+      expect(result.data, model).toHaveLength(1);
+    }
+    const body = await (await t.generate({ prompt: 'a red fox', model: 'gpt-image-1' })).json();
+    expect(body).toMatchObject({ success: true, model: 'dall-e-3' });
+  });
+
   it('raises RateLimitError past the limit, reserving all-or-nothing', async () => {
     await using t = await startTestServer();
     const { client, apiKey } = await clientFor(t, { dailyLimit: '3' });
@@ -80,7 +91,7 @@ describe('OpenAI-compatible images API, driven by the official openai SDK', () =
       [{ size: '512x512' }, 'size', 'invalid_ratio'],
       [{ n: 5 }, 'n', 'invalid_request'],
       [{ response_format: 'gif' }, 'response_format', 'invalid_request'],
-      [{ model: 'gpt-image-1' }, 'model', 'invalid_model'],
+      [{ model: 'midjourney-v7' }, 'model', 'invalid_model'],
       [{ prompt: '' }, 'prompt', 'invalid_prompt'],
     ];
     for (const [overrides, param, code] of cases) {
@@ -94,8 +105,13 @@ describe('OpenAI-compatible images API, driven by the official openai SDK', () =
     await using t = await startTestServer();
     const { client } = await clientFor(t);
     const models = await client.models.list();
-    expect(models.data.map((model) => model.id)).toEqual(['flux-pro', 'dall-e-3', 'stable-diffusion-xl-1024-v1-0', 'flux-schnell']);
+    const ids = models.data.map((model) => model.id);
+    expect(ids.slice(0, 4)).toEqual(['flux-pro', 'dall-e-3', 'gpt-image-2', 'gpt-image-1']);
+    expect(ids).toEqual(expect.arrayContaining(['stable-diffusion-xl-1024-v1-0', 'flux-schnell', 'flux-2-pro', 'chatgpt-image-latest']));
     expect(models.data[0]).toMatchObject({ object: 'model', owned_by: 'aiphoto' });
+    expect(await client.models.retrieve('gpt-image-2')).toMatchObject({ id: 'gpt-image-2', object: 'model' });
+    const missing = await client.models.retrieve('midjourney-v7').catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 404, code: 'not_found' });
 
     const anonymous = await t.fetch('/v1/images/generations', {
       method: 'POST',

@@ -1,4 +1,4 @@
-import { ERROR_CODES, IMAGE_FORMATS, type ErrorCode } from '@aiphoto/core';
+import { ERROR_CODES, IMAGE_FORMATS, type ErrorCode, type ModelSpec } from '@aiphoto/core';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { readinessSchema } from './edge/ops.ts';
 import { ERROR_TABLE, HTTP_STATUS } from './errors.ts';
@@ -76,7 +76,7 @@ function errorResponses(codes: readonly ErrorCode[]) {
  * message}`), so every non-2xx response is replaced here with the envelope and the exact
  * codes that operation can return.
  */
-export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
+export function buildOpenApiDocument(publicUrl: string, models: readonly Pick<ModelSpec, 'id' | 'aliases'>[]): OpenAPIObject {
   const document = generateOpenApiDocument(appRouter, {
     title: 'AIPhoto API',
     version: '1.0',
@@ -284,5 +284,19 @@ export function buildOpenApiDocument(publicUrl: string): OpenAPIObject {
     },
     headers: COMPONENT_HEADERS as NonNullable<OpenAPIObject['components']>['headers'],
   };
+  listModels(document, models);
   return document;
+}
+
+/** The operator's catalog decides which model names exist: the document lists this server's. */
+function listModels(document: OpenAPIObject, models: readonly Pick<ModelSpec, 'id' | 'aliases'>[]): void {
+  const modelField = (path: string) => {
+    const body = (document.paths?.[path]?.post?.requestBody ?? {}) as { content?: Record<string, { schema?: { properties?: Record<string, Record<string, unknown>> } }> };
+    return body.content?.['application/json']?.schema?.properties?.model;
+  };
+  const ids = models.map((model) => model.id);
+  const generate = modelField('/generate');
+  if (generate) generate.enum = [...ids, ...models.flatMap((model) => model.aliases)];
+  const openai = modelField('/v1/images/generations');
+  if (openai) openai.enum = [...ids, ...models.flatMap((model) => model.aliases)];
 }

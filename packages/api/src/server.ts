@@ -107,7 +107,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   await app.register(enhanceRestRoute, { maxUploadBytes: config.limits.maxUploadBytes, call });
   await app.register(openaiRoutes, { services, call });
   await app.register(trpcSurfaces, { contextFor });
-  await app.register(docsRoutes, { originOf });
+  await app.register(docsRoutes, { originOf, models: config.models });
   await app.register(opsRoutes, { services, registry: metrics.registry, shuttingDown: () => lifecycle.shuttingDown });
   await app.register(imageFileRoute, { services, presign: config.s3?.publicMode === 'presign' });
 

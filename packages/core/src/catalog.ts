@@ -1,27 +1,11 @@
 /**
- * What callers can ask for. The catalog is data; which provider serves a model is decided
- * by the provider router from configuration.
+ * What callers can ask for. Which models exist and who serves them is data
+ * (model-catalog.ts); these are the seed's model ids, which always exist.
  */
 export const MODEL_IDS = ['flux-pro', 'dall-e-3', 'stable-diffusion-xl-1024-v1-0', 'flux-schnell'] as const;
-export type ModelId = (typeof MODEL_IDS)[number];
+/** A public model id: one of the seed's, or one the operator's catalog adds. */
+export type ModelId = string;
 export const DEFAULT_MODEL: ModelId = 'flux-pro';
-
-export interface ModelInfo {
-  id: ModelId;
-  name: string;
-  description: string;
-}
-
-export const MODELS: readonly ModelInfo[] = [
-  { id: 'flux-pro', name: 'FLUX 1.1 [pro]', description: "Black Forest Labs' flagship text-to-image model." },
-  { id: 'dall-e-3', name: 'DALL·E 3', description: "OpenAI's DALL·E 3." },
-  {
-    id: 'stable-diffusion-xl-1024-v1-0',
-    name: 'Stable Diffusion XL 1.0',
-    description: 'Stability AI SDXL 1.0 (v1 text-to-image).',
-  },
-  { id: 'flux-schnell', name: 'FLUX.1 [schnell]', description: 'Fast distilled FLUX model.' },
-];
 
 export const STYLES = [
   'Photorealistic',
@@ -61,9 +45,6 @@ export const RATIO_SIZES: Record<Ratio, { width: number; height: number }> = {
   '9:16': { width: 768, height: 1344 },
 };
 
-export function isModelId(value: string): value is ModelId {
-  return (MODEL_IDS as readonly string[]).includes(value);
-}
 
 export const MAX_PROMPT_CHARACTERS = 400;
 

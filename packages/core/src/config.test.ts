@@ -1,7 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import { ConfigError, loadConfig } from './config.ts';
+import { BUILT_IN_MODELS } from './model-catalog.ts';
 
 describe('loadConfig', () => {
   it('has working defaults with an empty environment', () => {
@@ -14,6 +16,7 @@ describe('loadConfig', () => {
       proDailyLimit: 1000,
       trustProxy: 0,
       localProvider: true,
+      models: BUILT_IN_MODELS.map((model) => ({ ...model, candidates: [] })),
       blocklistFile: undefined,
       webDir: undefined,
       logLevel: 'info',
@@ -100,5 +103,67 @@ describe('loadConfig', () => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`${name}: `));
+  });
+});
+
+describe('the model catalog (AIPHOTO_MODELS_FILE)', () => {
+  const catalogFile = (name: string, text: string) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-catalog-')), name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('serves the built-in models on their providers when only keys are set', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-openai', BFL_API_KEY: 'bfl-key' });
+    const dalle = config.models.find((model) => model.id === 'dall-e-3')!;
+    expect(dalle.candidates).toEqual([{ provider: 'openai', model: 'gpt-image-2', settings: { apiKey: 'sk-openai', baseUrl: 'https://api.openai.com/v1' }, options: {} }]);
+    expect(dalle.aliases).toContain('gpt-image-1');
+    expect(config.models.find((model) => model.id === 'flux-pro')!.candidates.map((candidate) => candidate.model)).toEqual(['flux-pro-1.1']);
+    expect(config.models.find((model) => model.id === 'flux-schnell')!.candidates).toEqual([]);
+  });
+
+  it('adds and replaces models from a YAML file, keeping the seed ids first', () => {
+    const file = catalogFile(
+      'models.yaml',
+      [
+        'models:',
+        '  - id: dall-e-3',
+        '    aliases: [gpt-image-1]',
+        '    candidates:',
+        '      - provider: openai',
+        '        model: gpt-image-2.5-flare',
+        '  - id: house-openai',
+        '    name: House GPT image',
+        '    candidates:',
+        '      - provider: openai',
+        '        model: gpt-image-2',
+        '        base_url: http://gpu-box.internal:1234/v1/',
+        '        api_key_env: HOUSE_OPENAI_KEY',
+      ].join('\n'),
+    );
+    const config = loadConfig({ AIPHOTO_MODELS_FILE: file, OPENAI_API_KEY: 'sk-openai', HOUSE_OPENAI_KEY: 'house-key-123456' });
+    expect(config.models.map((model) => model.id)).toEqual(['flux-pro', 'dall-e-3', 'stable-diffusion-xl-1024-v1-0', 'flux-schnell', 'flux-2-pro', 'house-openai']);
+    const dalle = config.models.find((model) => model.id === 'dall-e-3')!;
+    expect([dalle.aliases, dalle.candidates[0]!.model, dalle.name]).toEqual([['gpt-image-1'], 'gpt-image-2.5-flare', 'OpenAI GPT Image']);
+    expect(config.models.at(-1)!.candidates).toEqual([
+      { provider: 'openai', model: 'gpt-image-2', settings: { apiKey: 'house-key-123456', baseUrl: 'http://gpu-box.internal:1234/v1' }, options: {} },
+    ]);
+  });
+
+  it('reads JSON too', () => {
+    const file = catalogFile('models.json', JSON.stringify({ models: [{ id: 'extra', candidates: [{ provider: 'bfl', model: 'flux-2-max' }] }] }));
+    expect(loadConfig({ AIPHOTO_MODELS_FILE: file, BFL_API_KEY: 'bfl-key' }).models.at(-1)).toMatchObject({ id: 'extra', candidates: [{ model: 'flux-2-max' }] });
+  });
+
+  it.each([
+    ['models:\n  - id: x\n    candidates:\n      - provider: dalle\n        model: m\n', /AIPHOTO_MODELS_FILE: models\[0\]\.candidates\[0\]\.provider: expected one of openai/],
+    ['models:\n  - id: x\n    candidates: []\n', /models\[0\]\.candidates: expected at least one candidate/],
+    ['models:\n  - id: "bad id"\n    candidates:\n      - { provider: bfl, model: m }\n', /models\[0\]\.id: expected letters/],
+    ['models:\n  - id: x\n    candidates:\n      - { provider: bfl, model: m, base_url: gpu-box }\n', /candidates\[0\]\.base_url: expected an absolute/],
+    ['models:\n  - id: x\n    aliases: [flux-pro]\n    candidates:\n      - { provider: bfl, model: m }\n', /"flux-pro" names both flux-pro and x/],
+    ['models: [\n', /is not valid YAML/],
+  ])('refuses a broken catalog with an error that names the entry and field (%#)', (text, message) => {
+    const file = catalogFile('models.yaml', text);
+    expect(() => loadConfig({ AIPHOTO_MODELS_FILE: file })).toThrow(message);
   });
 });

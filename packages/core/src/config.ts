@@ -2,6 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { MODEL_SIZES, RUNTIMES, type ModelSize, type RuntimeName } from './catalog.ts';
+import { CatalogError, loadModelCatalog, type ModelSpec } from './model-catalog.ts';
+import { PROVIDERS, providerNamed } from './providers/descriptors.ts';
 
 /** Chosen by measurement (bench/enhance): the best quality that meets the speed target. */
 export const DEFAULT_ENHANCE_MODEL: ModelSize = 'thick';
@@ -70,7 +72,6 @@ const absoluteHttpUrl = z
   .transform((value) => value.replace(/\/+$/, ''));
 
 const secret = z.string().trim().min(1).optional();
-const baseUrl = (defaultValue: string) => absoluteHttpUrl.default(defaultValue);
 
 export const envSchema = z.object({
   PORT: z.coerce
@@ -117,18 +118,8 @@ export const envSchema = z.object({
   AIPHOTO_ENHANCE_WORKERS: positiveInt(1),
   AIPHOTO_ENHANCE_THREADS: positiveInt(os.availableParallelism()),
   AIPHOTO_ENHANCE_QUEUE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }).default(4),
-  OPENAI_API_KEY: secret,
-  OPENAI_BASE_URL: baseUrl('https://api.openai.com/v1'),
-  STABILITY_API_KEY: secret,
-  STABILITY_BASE_URL: baseUrl('https://api.stability.ai'),
-  BFL_API_KEY: secret,
-  BFL_BASE_URL: baseUrl('https://api.bfl.ai/v1'),
-  FAL_KEY: secret,
-  FAL_BASE_URL: baseUrl('https://queue.fal.run'),
-  REPLICATE_API_TOKEN: secret,
-  REPLICATE_BASE_URL: baseUrl('https://api.replicate.com/v1'),
-  TOGETHER_API_KEY: secret,
-  TOGETHER_BASE_URL: baseUrl('https://api.together.xyz/v1'),
+  // Each provider's key and base URL variables come from its descriptor (providerEnvSchema).
+  AIPHOTO_MODELS_FILE: z.string().min(1).optional(),
   AIPHOTO_MODERATION: z.enum(['off', 'openai'], { error: 'expected off or openai' }).default('off'),
   AIPHOTO_PROVIDER_TIMEOUT_MS: positiveInt(90_000),
   AIPHOTO_GENERATION_TIMEOUT_MS: positiveInt(180_000),
@@ -136,12 +127,33 @@ export const envSchema = z.object({
   AIPHOTO_ENHANCE_TILE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(64, { error: 'expected at least 64' }).default(288),
 });
 
-export const PROVIDER_NAMES = ['openai', 'stability', 'bfl', 'fal', 'replicate', 'together'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** Every provider's key and base URL variables, from the descriptors. */
+const providerEnvSchema = z.object(
+  Object.fromEntries(
+    PROVIDERS.flatMap((descriptor) => [
+      [descriptor.keyEnv, secret],
+      [descriptor.baseUrlEnv, absoluteHttpUrl.optional()],
+    ]),
+  ),
+);
 
 export interface ProviderConfig {
   apiKey: string;
   baseUrl: string;
+}
+
+/** A catalog candidate this server can call: its provider's key and address are known. */
+export interface ResolvedCandidate {
+  provider: string;
+  model: string;
+  /** The key is empty for a self-hosted server that takes none. */
+  settings: ProviderConfig;
+  options: Record<string, unknown>;
+}
+
+export interface ResolvedModel extends Omit<ModelSpec, 'candidates'> {
+  /** The candidates that can be called, in order; empty when none is configured. */
+  candidates: ResolvedCandidate[];
 }
 
 export interface S3Config {
@@ -192,8 +204,10 @@ export interface Config {
   openaiMaxImages: number;
   /** Work one caller may have in progress at once on one instance. */
   inFlightPerCaller: { generates: number; enhances: number };
-  /** Only the providers whose key is set. */
-  providers: Partial<Record<ProviderName, ProviderConfig>>;
+  /** The hosted providers whose key is set. */
+  providers: Record<string, ProviderConfig>;
+  /** The model catalog (built in, or AIPHOTO_MODELS_FILE), with what can serve each model. */
+  models: ResolvedModel[];
   moderation: 'off' | 'openai';
   timeouts: {
     /** One provider attempt, polling and download included. */
@@ -241,18 +255,36 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     );
   }
   const values = parsed.data;
-  const provider = (apiKey: string | undefined, url: string): ProviderConfig | undefined =>
-    apiKey === undefined ? undefined : { apiKey, baseUrl: url };
+  const providerEnv = providerEnvSchema.safeParse(withoutEmpty(env));
+  if (!providerEnv.success) {
+    throw new ConfigError(providerEnv.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const setting = (name: string) => (providerEnv.data as Record<string, string | undefined>)[name];
   const providers: Config['providers'] = {};
-  const candidates: [ProviderName, ProviderConfig | undefined][] = [
-    ['openai', provider(values.OPENAI_API_KEY, values.OPENAI_BASE_URL)],
-    ['stability', provider(values.STABILITY_API_KEY, values.STABILITY_BASE_URL)],
-    ['bfl', provider(values.BFL_API_KEY, values.BFL_BASE_URL)],
-    ['fal', provider(values.FAL_KEY, values.FAL_BASE_URL)],
-    ['replicate', provider(values.REPLICATE_API_TOKEN, values.REPLICATE_BASE_URL)],
-    ['together', provider(values.TOGETHER_API_KEY, values.TOGETHER_BASE_URL)],
-  ];
-  for (const [name, settings] of candidates) if (settings) providers[name] = settings;
+  for (const descriptor of PROVIDERS) {
+    const apiKey = setting(descriptor.keyEnv);
+    const baseUrl = setting(descriptor.baseUrlEnv) ?? descriptor.defaultBaseUrl;
+    if (apiKey && baseUrl) providers[descriptor.name] = { apiKey, baseUrl };
+  }
+  let catalog: ModelSpec[];
+  try {
+    catalog = loadModelCatalog(values.AIPHOTO_MODELS_FILE && path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_MODELS_FILE));
+  } catch (error) {
+    if (error instanceof CatalogError) throw new ConfigError([`AIPHOTO_MODELS_FILE: ${error.message}`]);
+    throw error;
+  }
+  const clean = withoutEmpty(env);
+  const models: ResolvedModel[] = catalog.map((model) => ({
+    ...model,
+    candidates: model.candidates.flatMap((candidate): ResolvedCandidate[] => {
+      const descriptor = providerNamed(candidate.provider)!;
+      const apiKey = candidate.apiKeyEnv ? clean[candidate.apiKeyEnv]?.trim() : setting(descriptor.keyEnv);
+      const baseUrl = candidate.baseUrl ?? setting(descriptor.baseUrlEnv) ?? descriptor.defaultBaseUrl;
+      // A hosted provider without a key, or a self-hosted one without an address, is skipped.
+      if (!baseUrl || (descriptor.needsKey && !apiKey)) return [];
+      return [{ provider: candidate.provider, model: candidate.model, settings: { apiKey: apiKey ?? '', baseUrl }, options: candidate.options ?? {} }];
+    }),
+  }));
   if (values.AIPHOTO_MODERATION === 'openai' && !providers.openai) {
     throw new ConfigError(['AIPHOTO_MODERATION: "openai" needs OPENAI_API_KEY to be set']);
   }
@@ -297,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     openaiMaxImages: values.AIPHOTO_OPENAI_MAX_N,
     inFlightPerCaller: { generates: values.AIPHOTO_MAX_GENERATES_IN_FLIGHT, enhances: values.AIPHOTO_MAX_ENHANCES_IN_FLIGHT },
     providers,
+    models,
     moderation: values.AIPHOTO_MODERATION,
     timeouts: {
       attemptMs: values.AIPHOTO_PROVIDER_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import type { ModelId, Ratio, Style } from './catalog.ts';
 import type { Caller } from './access.ts';
-import { ContentFilteredError, GenerationFailedError, InvalidRequestError, callerWentAway } from './errors.ts';
+import { ContentFilteredError, GenerationFailedError, InvalidModelError, InvalidRequestError, callerWentAway } from './errors.ts';
 import type { InFlightLimiter } from './quota/in-flight-limiter.ts';
 import type { ContentFilter } from './filter/content-filter.ts';
 import type { GenerationObserver } from './observer.ts';
@@ -27,6 +27,8 @@ export interface GeneratedImageRecord {
   width: number;
   height: number;
   provider: string;
+  /** The provider's own id of the model that drew it. */
+  upstreamModel: string;
   /** Settings the provider could not honour exactly (e.g. a pixel size it picks itself). */
   warnings: string[];
   createdAt: string;
@@ -78,11 +80,16 @@ export class ImageService {
     if (!Number.isInteger(count) || count < 1 || count > this.deps.maxImagesPerRequest) {
       throw new InvalidRequestError(`n must be a whole number from 1 to ${this.deps.maxImagesPerRequest}.`, { field: 'n' });
     }
+    const model = this.deps.router.resolve(input.model);
+    if (model === undefined) {
+      const known = Object.keys(this.deps.router.describe()).join(', ');
+      throw new InvalidModelError(`model must be one of: ${known} (or an alias listed by GET /api/models).`, { field: 'model' });
+    }
     this.deps.filter.assertAllowed(input.prompt);
     await this.deps.moderation?.check(input.prompt, abortSignal);
     const release = this.deps.inFlight.acquire(caller.account.subject);
     try {
-      return await this.generateReserved(caller, input, count, abortSignal);
+      return await this.generateReserved(caller, { ...input, model }, count, abortSignal);
     } finally {
       release();
     }
@@ -114,6 +121,7 @@ export class ImageService {
         width: result.image.width,
         height: result.image.height,
         provider: result.provider,
+        upstreamModel: result.upstreamModel,
         warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),
         createdAt,
         quota: reservation.snapshot,

@@ -1,5 +1,6 @@
 export * from './access.ts';
 export * from './catalog.ts';
+export { BUILT_IN_MODELS, type ModelSpec } from './model-catalog.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './image-service.ts';

@@ -15,8 +15,9 @@ const PATTERNS: [RegExp, string][] = [
 /** Values shorter than this are not treated as secrets: replacing them would garble logs. */
 const MIN_SECRET_LENGTH = 6;
 
-export function configuredSecrets(config: Pick<Config, 'providers' | 's3' | 'redisUrl'>): string[] {
-  const values: (string | undefined)[] = Object.values(config.providers).map((provider) => provider?.apiKey);
+export function configuredSecrets(config: Pick<Config, 'providers' | 'models' | 's3' | 'redisUrl'>): string[] {
+  const values: (string | undefined)[] = Object.values(config.providers).map((provider) => provider.apiKey);
+  for (const model of config.models) for (const candidate of model.candidates) values.push(candidate.settings.apiKey || undefined);
   values.push(config.s3?.credentials?.secretAccessKey, config.s3?.credentials?.sessionToken);
   if (config.redisUrl) values.push(decodeURIComponent(new URL(config.redisUrl).password) || undefined);
   return values.filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);

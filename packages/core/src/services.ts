@@ -119,7 +119,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.observer ? { observer: options.observer } : {}),
   });
-  const moderationSettings = config.moderation === 'openai' ? providerSettings(config, 'openai') : undefined;
+  const moderationSettings = config.moderation === 'openai' && config.providers.openai ? providerSettings(config, { settings: config.providers.openai }) : undefined;
   const images = new ImageService({
     filter: ContentFilter.fromBlocklistFile(config.blocklistFile),
     ...(moderationSettings ? { moderation: new OpenAIModeration(moderationSettings) } : {}),

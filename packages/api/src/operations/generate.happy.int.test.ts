@@ -98,8 +98,10 @@ describe('POST /api/generate (happy paths)', () => {
       'dall-e-3',
       'stable-diffusion-xl-1024-v1-0',
       'flux-schnell',
+      'flux-2-pro',
     ]);
     expect(body.models[0]).toMatchObject({ providers: ['local'], offline: true });
+    expect(body.models[1].aliases).toContain('gpt-image-1');
     expect(body.styles).toHaveLength(12);
     expect(body.ratios).toContainEqual({ id: '16:9', width: 1344, height: 768 });
   });

@@ -3,7 +3,6 @@ import {
   DEFAULT_RATIO,
   DEFAULT_STYLE,
   MAX_PROMPT_CHARACTERS,
-  MODEL_IDS,
   RATIOS,
   STYLES,
   findStyle,
@@ -32,10 +31,13 @@ export const generateInputSchema = z.object({
       description: `Text description of the image to generate. At most ${MAX_PROMPT_CHARACTERS} characters (Unicode code points, after trimming).`,
       example: 'A serene mountain lake at golden hour, photorealistic',
     }),
+  // Which ids exist is the operator's catalog: the service checks it (invalid_model), and the
+  // OpenAPI document lists them.
   model: z
-    .enum(MODEL_IDS, { error: `model must be one of: ${MODEL_IDS.join(', ')}.` })
+    .string({ error: 'model must be a string.' })
+    .max(100, { error: 'model must be at most 100 characters.' })
     .default(DEFAULT_MODEL)
-    .meta({ description: 'Image model.' }),
+    .meta({ description: 'Image model id, or one of its aliases (GET /api/models lists both).', example: 'flux-pro' }),
   style: z
     .string({ error: `style must be one of: ${STYLES.join(', ')}.` })
     .default(DEFAULT_STYLE)

@@ -1,4 +1,4 @@
-import { MAX_PROMPT_CHARACTERS, MODELS, RATIOS, RATIO_SIZES, SCALES, STYLES } from '@aiphoto/core';
+import { MAX_PROMPT_CHARACTERS, RATIOS, RATIO_SIZES, SCALES, STYLES } from '@aiphoto/core';
 import { z } from 'zod';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
 import { count } from './fields.ts';
@@ -10,6 +10,7 @@ export const modelsOutputSchema = z
         id: z.string().meta({ example: 'flux-pro' }),
         name: z.string().meta({ example: 'FLUX 1.1 [pro]' }),
         description: z.string().meta({ example: "Black Forest Labs' flagship text-to-image model." }),
+        aliases: z.array(z.string()).meta({ description: 'Other names accepted for this model.', example: ['gpt-image-2'] }),
         providers: z.array(z.string()).meta({ description: 'Candidates in the order they are tried; empty when none is available.', example: ['bfl', 'fal'] }),
         offline: z.boolean().meta({ description: 'True when the offline placeholder renderer serves this model.' }),
       }),
@@ -49,10 +50,13 @@ export const models = procedure
   .query(({ ctx }) => {
     const served = ctx.services.router.describe();
     return {
-      models: MODELS.map((model) => ({
-        ...model,
-        providers: served[model.id],
-        offline: served[model.id][0] === 'local',
+      models: ctx.services.config.models.map((model) => ({
+        id: model.id,
+        name: model.name,
+        description: model.description,
+        aliases: model.aliases,
+        providers: served[model.id] ?? [],
+        offline: served[model.id]?.[0] === 'local',
       })),
       styles: [...STYLES],
       ratios: RATIOS.map((id) => ({ id, ...RATIO_SIZES[id] })),

@@ -1,5 +1,5 @@
 import { buffer } from 'node:stream/consumers';
-import { DEFAULT_STYLE, MODELS, parseImageFileName, type CoreServices, type Ratio } from '@aiphoto/core';
+import { DEFAULT_STYLE, NotFoundError, parseImageFileName, type CoreServices, type Ratio } from '@aiphoto/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppCaller } from '../router.ts';
@@ -26,10 +26,13 @@ const sizes = Object.keys(OPENAI_SIZES) as (keyof typeof OPENAI_SIZES)[];
 
 /** OpenAI's API defaults to its DALL·E model; so do we. */
 const OPENAI_DEFAULT_MODEL = 'dall-e-3';
+/** OpenAI's model objects carry a creation time; ours is the day the catalog became data. */
+const MODEL_LIST_CREATED = 1_795_651_200;
 
 export const openaiImagesRequestSchema = z
   .object({
     prompt: generateInputSchema.shape.prompt,
+    // OpenAI's own model names (gpt-image-*) resolve through the catalog's aliases.
     model: generateInputSchema.shape.model.removeDefault().default(OPENAI_DEFAULT_MODEL),
     n: z
       .number({ error: 'n must be a whole number.' })
@@ -70,8 +73,16 @@ export const openaiRoutes: FastifyPluginAsync<{
     return { created: Math.floor(Date.parse(created[0]!.created_at) / 1000), data };
   });
 
-  app.get('/v1/models', async () => ({
-    object: 'list',
-    data: MODELS.map((model) => ({ id: model.id, object: 'model', created: 1_700_000_000, owned_by: 'aiphoto' })),
-  }));
+  /** Every id and alias, as OpenAI's model objects (tools list them to pick one). */
+  const modelObjects = services.config.models.flatMap((model) =>
+    [model.id, ...model.aliases].map((id) => ({ id, object: 'model' as const, created: MODEL_LIST_CREATED, owned_by: 'aiphoto' })),
+  );
+  app.get('/v1/models', async () => ({ object: 'list', data: modelObjects }));
+
+  // The SDK's models.retrieve(id); ids may contain slashes (`black-forest-labs/flux-2-pro`).
+  app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => {
+    const found = modelObjects.find((model) => model.id.toLowerCase() === request.params['*'].toLowerCase());
+    if (!found) throw new NotFoundError(`The model '${request.params['*'].slice(0, 100)}' does not exist; GET /v1/models lists them.`, { field: 'model' });
+    return found;
+  });
 };

@@ -51,6 +51,7 @@ describe('generate through real provider adapters (fake providers on loopback)',
       ['dall-e-3', ['openai'], false],
       ['stable-diffusion-xl-1024-v1-0', ['stability'], false],
       ['flux-schnell', ['together', 'fal', 'replicate'], false],
+      ['flux-2-pro', ['bfl', 'replicate'], false],
     ]);
     expect(t.logs()).toContain('model flux-pro is served by bfl → fal → replicate');
     expect(t.logs()).not.toContain('bfl-test-key');

@@ -10,6 +10,8 @@ export interface ImageGenerationRequest {
   model: ModelId;
   /** The provider's own id for the model that should draw it, from the model catalog. */
   upstreamModel: string;
+  /** The catalog candidate's provider-specific settings. */
+  options?: Readonly<Record<string, unknown>>;
   /** The caller's prompt exactly as validated; providers add the style themselves. */
   prompt: string;
   style: Style;

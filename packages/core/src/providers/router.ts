@@ -9,10 +9,11 @@ export interface RoutedResult extends ImageGenerationResult {
   upstreamModel: string;
 }
 
-/** One way to serve a model: a provider and the model id it knows it by. */
+/** One way to serve a model: a provider, the model id it knows it by, and its settings. */
 export interface Candidate {
   provider: ImageProvider;
   upstreamModel: string;
+  options?: Readonly<Record<string, unknown>>;
 }
 
 /** A request as the router takes it: each candidate supplies its own upstream model. */
@@ -27,6 +28,8 @@ export interface RouterOptions {
   observer?: Pick<GenerationObserver, 'providerAttempt'>;
   /** The whole chain's deadline. */
   timeoutMs?: number;
+  /** Lower-cased id or alias → model id; without it, only exact ids resolve. */
+  aliases?: ReadonlyMap<string, string>;
   /** Consecutive failures after which a provider is skipped… */
   breakerThreshold?: number;
   /** …for this long, before one request may try it again. */
@@ -59,6 +62,12 @@ export class ProviderRouter {
     this.clock = options.clock ?? Date.now;
   }
 
+  /** The model id a caller's id or alias names (case-insensitively), if any. */
+  resolve(name: string): string | undefined {
+    if (this.options.aliases) return this.options.aliases.get(name.toLowerCase());
+    return this.candidates.has(name) ? name : undefined;
+  }
+
   /** Which provider would serve each model now, first candidate first. */
   describe(): Record<ModelId, string[]> {
     const result = {} as Record<ModelId, string[]>;
@@ -75,13 +84,13 @@ export class ProviderRouter {
     }
     const deadline = AbortSignal.timeout(this.options.timeoutMs ?? 180_000);
     const abortSignal = AbortSignal.any([deadline, ...(request.abortSignal ? [request.abortSignal] : [])]);
-    for (const { provider, upstreamModel } of candidates) {
+    for (const { provider, upstreamModel, options } of candidates) {
       if (this.isOpen(provider.id)) continue;
       const started = performance.now();
       const observe = (outcome: 'success' | 'moderation' | 'retryable' | 'fatal') =>
         this.options.observer?.providerAttempt({ provider: provider.id, outcome, seconds: (performance.now() - started) / 1000 });
       try {
-        const result = await provider.generate({ ...request, upstreamModel, abortSignal });
+        const result = await provider.generate({ ...request, upstreamModel, ...(options ? { options } : {}), abortSignal });
         observe('success');
         this.breakers.delete(provider.id);
         return { ...result, provider: provider.id, upstreamModel };
