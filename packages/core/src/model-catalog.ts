@@ -81,6 +81,7 @@ export const BUILT_IN_MODELS: readonly ModelSpec[] = [
     candidates: [
       { provider: 'bfl', model: 'flux-2-pro' },
       { provider: 'replicate', model: 'black-forest-labs/flux-2-pro' },
+      { provider: 'openrouter', model: 'black-forest-labs/flux.2-pro' },
     ],
   },
 ];

@@ -34,6 +34,8 @@ export interface GeneratedImage {
 export interface ImageGenerationResult {
   image: GeneratedImage;
   warnings: ProviderWarning[];
+  /** What the provider says this image cost, in US dollars, where it says so. */
+  costUsd?: number;
 }
 
 export interface ImageProvider {
