@@ -15,6 +15,9 @@ export interface GenerateInput {
   model: ModelId;
   style: Style;
   ratio: Ratio;
+  /** Image i of a request uses seed + i, so `n` images differ yet each can be reproduced. */
+  seed?: number;
+  negativePrompt?: string;
 }
 
 export interface GeneratedImageRecord {
@@ -29,6 +32,10 @@ export interface GeneratedImageRecord {
   provider: string;
   /** The provider's own id of the model that drew it. */
   upstreamModel: string;
+  /** The seed it was drawn with, when the provider honoured one. */
+  seed?: number;
+  /** What the provider says it cost, in US dollars, where it says so. */
+  costUsd?: number;
   /** Settings the provider could not honour exactly (e.g. a pixel size it picks itself). */
   warnings: string[];
   createdAt: string;
@@ -102,8 +109,9 @@ export class ImageService {
       this.deps.observer?.generation({ model: input.model, provider, outcome, seconds: (performance.now() - started) / 1000 });
     try {
       const images = await Promise.all(
-        Array.from({ length: count }, async () => {
-          const result = await this.deps.router.generate({ ...input, ...(abortSignal ? { abortSignal } : {}) });
+        Array.from({ length: count }, async (_, index) => {
+          const seed = input.seed === undefined ? {} : { seed: (input.seed + index) % 2 ** 32 };
+          const result = await this.deps.router.generate({ ...input, ...seed, ...(abortSignal ? { abortSignal } : {}) });
           observe(result.provider, 'success');
           const stored = await this.deps.storage.save(result.image.bytes, imageExtension(result.image.mediaType) ?? 'png');
           return { result, stored };
@@ -112,7 +120,7 @@ export class ImageService {
       abortSignal?.throwIfAborted();
       reservation.commit();
       const createdAt = (this.deps.clock?.() ?? new Date()).toISOString();
-      return images.map(({ result, stored }) => ({
+      return images.map(({ result, stored }, index) => ({
         id: stored.id,
         fileName: stored.fileName,
         model: input.model,
@@ -122,6 +130,8 @@ export class ImageService {
         height: result.image.height,
         provider: result.provider,
         upstreamModel: result.upstreamModel,
+        ...(input.seed === undefined || result.warnings.some((warning) => warning.setting === 'seed') ? {} : { seed: (input.seed + index) % 2 ** 32 }),
+        ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
         warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),
         createdAt,
         quota: reservation.snapshot,

@@ -157,7 +157,9 @@ describe('POST /api/enhance with bad input never costs quota and never stops the
   });
 });
 
-describe('enhance runs off the event loop', () => {
+// Each test here holds a worker with a ×4 enhance of 256×256 (about 15 s on two idle cores),
+// so they get room beyond the default timeout for a busy machine.
+describe('enhance runs off the event loop', { timeout: 90_000 }, () => {
   const slowImage = async () => blob(await photo(256, 256, 'png'), 'image/png');
 
   it('answers /api/status in milliseconds while an enhance runs', async () => {

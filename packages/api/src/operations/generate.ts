@@ -54,7 +54,31 @@ export const generateInputSchema = z.object({
     .enum(RATIOS, { error: `ratio must be one of: ${RATIOS.join(', ')}.` })
     .default(DEFAULT_RATIO)
     .meta({ description: 'Aspect ratio.' }),
+  seed: z
+    .number({ error: 'seed must be a whole number from 0 to 4294967295.' })
+    .int({ error: 'seed must be a whole number from 0 to 4294967295.' })
+    .min(0, { error: 'seed must be a whole number from 0 to 4294967295.' })
+    .max(2 ** 32 - 1, { error: 'seed must be a whole number from 0 to 4294967295.' })
+    .optional()
+    .meta({ description: 'Fixes the random seed where the provider honours one (image i of n uses seed + i); `warnings` says when it did not.', example: 42 }),
+  negative_prompt: z
+    .string({ error: 'negative_prompt must be a string.' })
+    .max(MAX_PROMPT_CHARACTERS, { error: `negative_prompt must be at most ${MAX_PROMPT_CHARACTERS} characters.` })
+    .optional()
+    .meta({ description: 'What the image should not show, where the provider takes one; `warnings` says when it did not.', example: 'text, watermark' }),
+  n: z
+    .number({ error: 'n must be a whole number.' })
+    .int({ error: 'n must be a whole number.' })
+    .min(1, { error: 'n must be at least 1.' })
+    .default(1)
+    .meta({ description: 'Images to generate, one unit each, reserved all-or-nothing; at most the limit in GET /api/models (`max_images_per_request`).', example: 1 }),
 });
+
+/** Fields this operation reads; anything else a caller sends is named in `warnings`, not ignored in silence. */
+const KNOWN_FIELDS = new Set(Object.keys(generateInputSchema.shape));
+
+/** The generate body as a caller may send it: unknown fields are kept so they can be named. */
+const generateInput = generateInputSchema.catchall(z.unknown());
 
 export const generateOutputSchema = z
   .object({
@@ -69,7 +93,15 @@ export const generateOutputSchema = z
     width: count(1344),
     height: count(768),
     provider: z.string().meta({ description: 'Which backend drew the image; "local" is the offline placeholder renderer.', example: 'bfl' }),
-    warnings: z.array(z.string()).optional().meta({ description: 'Settings the provider could not honour exactly; absent when there are none.' }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Settings the provider could not honour exactly, and fields this service does not know; absent when there are none.' }),
+    seed: count(42, 'The seed the image was drawn with, when the provider honoured one.').optional(),
+    images: z
+      .array(z.object({ id: z.string(), url: z.url(), width: count(1344), height: count(768), seed: count(43).optional() }))
+      .optional()
+      .meta({ description: 'Every image when `n` > 1 (the first one is also the top-level image); absent for one image.' }),
     created_at: z.string().meta({ description: 'ISO 8601 time of generation.', example: '2026-05-09T14:03:11.204Z' }),
   })
   .meta({ id: 'GenerateResponse' });
@@ -88,7 +120,8 @@ export const GENERATE_ERRORS = [
   ...COMMON_ERRORS,
 ] as const;
 
-function generateBody(image: GeneratedImageRecord, ctx: Context): z.input<typeof generateOutputSchema> {
+function generateBody(image: GeneratedImageRecord, ctx: Context, notes: readonly string[] = []): z.input<typeof generateOutputSchema> {
+  const warnings = [...notes, ...image.warnings];
   return {
     success: true,
     url: ctx.imageUrl(image.fileName),
@@ -101,7 +134,8 @@ function generateBody(image: GeneratedImageRecord, ctx: Context): z.input<typeof
     width: image.width,
     height: image.height,
     provider: image.provider,
-    ...(image.warnings.length > 0 ? { warnings: image.warnings } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(image.seed === undefined ? {} : { seed: image.seed }),
     created_at: image.createdAt,
   };
 }
@@ -119,11 +153,29 @@ export const generate = procedure
     },
     errors: GENERATE_ERRORS,
   })
-  .input(generateInputSchema)
+  .input(generateInput)
   .output(generateOutputSchema)
   .mutation(async ({ ctx, input }) => {
-    const image = await ctx.services.images.generate(ctx.caller, input, ctx.signal);
-    return deliver(ctx, { body: generateBody(image, ctx), quota: image.quota });
+    const unknown = Object.keys(input).filter((field) => !KNOWN_FIELDS.has(field));
+    const notes = unknown.slice(0, 10).map((field) => `${field.slice(0, 40)}: not a field of this operation; it was ignored.`);
+    const request = {
+      prompt: input.prompt,
+      model: input.model,
+      style: input.style,
+      ratio: input.ratio,
+      ...(input.seed === undefined ? {} : { seed: input.seed }),
+      ...(input.negative_prompt === undefined ? {} : { negativePrompt: input.negative_prompt }),
+    };
+    const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
+    const body = generateBody(images[0]!, ctx, notes);
+    const all = images.map((image) => ({
+      id: image.id,
+      url: ctx.imageUrl(image.fileName),
+      width: image.width,
+      height: image.height,
+      ...(image.seed === undefined ? {} : { seed: image.seed }),
+    }));
+    return deliver(ctx, { body: images.length > 1 ? { ...body, images: all } : body, quota: images.at(-1)!.quota });
   });
 
 /**
@@ -132,9 +184,10 @@ export const generate = procedure
  * (AIPHOTO_OPENAI_MAX_N), checked by the service for every surface alike.
  */
 export const generateImages = procedure
-  .input(generateInputSchema.extend({ n: z.number().int().min(1) }))
+  .input(generateInputSchema)
   .mutation(async ({ ctx, input }) => {
-    const images = await ctx.services.images.generateMany(ctx.caller, input, input.n, ctx.signal);
+    const request = { prompt: input.prompt, model: input.model, style: input.style, ratio: input.ratio };
+    const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
     return deliver(ctx, {
       body: images.map((image) => ({ ...generateBody(image, ctx), fileName: image.fileName })),
       quota: images.at(-1)!.quota,

@@ -12,6 +12,9 @@ export interface ImageGenerationRequest {
   upstreamModel: string;
   /** The catalog candidate's provider-specific settings. */
   options?: Readonly<Record<string, unknown>>;
+  /** Only passed to providers whose descriptor says they honour it; the router warns otherwise. */
+  seed?: number;
+  negativePrompt?: string;
   /** The caller's prompt exactly as validated; providers add the style themselves. */
   prompt: string;
   style: Style;

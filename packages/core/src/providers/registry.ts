@@ -26,7 +26,8 @@ export function buildProviderRouter(
     const configured = model.candidates.map((candidate) => {
       const key = JSON.stringify([candidate.provider, candidate.settings.baseUrl, candidate.settings.apiKey]);
       if (!instances.has(key)) instances.set(key, providerNamed(candidate.provider)!.create(providerSettings(config, candidate)));
-      return { provider: instances.get(key)!, upstreamModel: candidate.model, options: candidate.options };
+      const descriptor = providerNamed(candidate.provider)!;
+      return { provider: instances.get(key)!, upstreamModel: candidate.model, options: candidate.options, capabilities: descriptor.capabilities };
     });
     candidates.set(model.id, configured.length > 0 ? configured : config.localProvider ? [{ provider: local, upstreamModel: 'local', options: {} }] : []);
     for (const alias of model.aliases) aliases.set(alias.toLowerCase(), model.id);

@@ -14,6 +14,8 @@ export interface Candidate {
   provider: ImageProvider;
   upstreamModel: string;
   options?: Readonly<Record<string, unknown>>;
+  /** What the provider honours (its descriptor's); a setting it cannot is dropped with a warning. */
+  capabilities?: { seed: boolean; negativePrompt: boolean };
 }
 
 /** A request as the router takes it: each candidate supplies its own upstream model. */
@@ -84,16 +86,27 @@ export class ProviderRouter {
     }
     const deadline = AbortSignal.timeout(this.options.timeoutMs ?? 180_000);
     const abortSignal = AbortSignal.any([deadline, ...(request.abortSignal ? [request.abortSignal] : [])]);
-    for (const { provider, upstreamModel, options } of candidates) {
+    for (const { provider, upstreamModel, options, capabilities } of candidates) {
       if (this.isOpen(provider.id)) continue;
       const started = performance.now();
       const observe = (outcome: 'success' | 'moderation' | 'retryable' | 'fatal') =>
         this.options.observer?.providerAttempt({ provider: provider.id, outcome, seconds: (performance.now() - started) / 1000 });
       try {
-        const result = await provider.generate({ ...request, upstreamModel, ...(options ? { options } : {}), abortSignal });
+        const { seed, negativePrompt, ...common } = request;
+        const honoured = {
+          ...(seed !== undefined && capabilities?.seed ? { seed } : {}),
+          ...(negativePrompt !== undefined && capabilities?.negativePrompt ? { negativePrompt } : {}),
+        };
+        const result = await provider.generate({ ...common, ...honoured, upstreamModel, ...(options ? { options } : {}), abortSignal });
         observe('success');
         this.breakers.delete(provider.id);
-        return { ...result, provider: provider.id, upstreamModel };
+        const dropped = [
+          ...(seed !== undefined && honoured.seed === undefined ? [{ setting: 'seed', details: `${provider.id} cannot fix the seed; it was not used.` }] : []),
+          ...(negativePrompt !== undefined && honoured.negativePrompt === undefined
+            ? [{ setting: 'negative_prompt', details: `${provider.id} takes no negative prompt; it was not used.` }]
+            : []),
+        ];
+        return { ...result, warnings: [...dropped, ...result.warnings], provider: provider.id, upstreamModel };
       } catch (error) {
         if (request.abortSignal?.aborted) throw request.abortSignal.reason;
         if (deadline.aborted) break;

@@ -28,10 +28,11 @@ export class Automatic1111ImageProvider implements ImageProvider {
         body: {
           prompt: styledPrompt(request.prompt, request.style),
           ...RATIO_SIZES[request.ratio],
-          seed: -1,
+          seed: request.seed ?? -1,
           batch_size: 1,
           n_iter: 1,
           ...options,
+          ...(request.negativePrompt === undefined ? {} : { negative_prompt: request.negativePrompt }),
           ...(request.upstreamModel === 'default' ? {} : { override_settings: { sd_model_checkpoint: request.upstreamModel } }),
         },
       },

@@ -28,7 +28,7 @@ export class BflImageProvider implements ImageProvider {
     const submitted = await requestJson(
       context,
       `${this.settings.baseUrl}/${request.upstreamModel}`,
-      { headers: auth, body: { prompt: styledPrompt(request.prompt, request.style), ...RATIO_SIZES[request.ratio], output_format: 'png' } },
+      { headers: auth, body: { prompt: styledPrompt(request.prompt, request.style), ...RATIO_SIZES[request.ratio], output_format: 'png', ...(request.seed === undefined ? {} : { seed: request.seed }) } },
       bflSubmitSchema,
     );
     // The polling URL may be on a regional host (api.us1.bfl.ai); the key goes only to BFL's own hosts.

@@ -35,6 +35,7 @@ export class FalImageProvider implements ImageProvider {
           num_images: 1,
           enable_safety_checker: true,
           output_format: 'png',
+          ...(request.seed === undefined ? {} : { seed: request.seed }),
         },
       },
       falSubmitSchema,

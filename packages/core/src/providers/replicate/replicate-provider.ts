@@ -32,7 +32,7 @@ export class ReplicateImageProvider implements ImageProvider {
       `${this.settings.baseUrl}/models/${request.upstreamModel}/predictions`,
       {
         headers: { ...auth, prefer: `wait=${waitSeconds}` },
-        body: { input: { prompt: styledPrompt(request.prompt, request.style), aspect_ratio: request.ratio, output_format: 'png' } },
+        body: { input: { prompt: styledPrompt(request.prompt, request.style), aspect_ratio: request.ratio, output_format: 'png', ...(request.seed === undefined ? {} : { seed: request.seed }) } },
       },
       replicatePredictionSchema,
     );

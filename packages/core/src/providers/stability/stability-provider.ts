@@ -37,6 +37,8 @@ export class StabilityImageProvider implements ImageProvider {
     if (endpoint === 'sd3') form.set('model', request.upstreamModel);
     form.set('aspect_ratio', request.ratio);
     form.set('output_format', 'png');
+    if (request.seed !== undefined) form.set('seed', String(request.seed));
+    if (request.negativePrompt !== undefined) form.set('negative_prompt', request.negativePrompt);
     const preset = STABILITY_PRESETS[request.style];
     if (preset && endpoint !== 'ultra') form.set('style_preset', preset);
     const response = await requestJson(

@@ -7,6 +7,6 @@ export const descriptor: ProviderDescriptor = {
   baseUrlEnv: 'TOGETHER_BASE_URL',
   defaultBaseUrl: 'https://api.together.xyz/v1',
   needsKey: true,
-  capabilities: { seed: true, negativePrompt: false },
+  capabilities: { seed: true, negativePrompt: true },
   create: (settings) => new TogetherImageProvider(settings),
 };

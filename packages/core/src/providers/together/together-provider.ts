@@ -24,6 +24,8 @@ export class TogetherImageProvider implements ImageProvider {
           steps: 4,
           n: 1,
           response_format: 'base64',
+          ...(request.seed === undefined ? {} : { seed: request.seed }),
+          ...(request.negativePrompt === undefined ? {} : { negative_prompt: request.negativePrompt }),
         },
       },
       togetherResponseSchema,
