@@ -266,23 +266,32 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     const baseUrl = setting(descriptor.baseUrlEnv) ?? descriptor.defaultBaseUrl;
     if (apiKey && baseUrl) providers[descriptor.name] = { apiKey, baseUrl };
   }
+  const modelsFile = values.AIPHOTO_MODELS_FILE && path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_MODELS_FILE);
   let catalog: ModelSpec[];
   try {
-    catalog = loadModelCatalog(values.AIPHOTO_MODELS_FILE && path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_MODELS_FILE));
+    catalog = loadModelCatalog(modelsFile);
   } catch (error) {
     if (error instanceof CatalogError) throw new ConfigError([`AIPHOTO_MODELS_FILE: ${error.message}`]);
     throw error;
   }
   const clean = withoutEmpty(env);
+  // Relative paths in candidate options (a ComfyUI workflow) are the catalog file's.
+  const optionsBaseDir = modelsFile ? path.dirname(modelsFile) : (options.cwd ?? process.cwd());
   const models: ResolvedModel[] = catalog.map((model) => ({
     ...model,
-    candidates: model.candidates.flatMap((candidate): ResolvedCandidate[] => {
+    candidates: model.candidates.flatMap((candidate, index): ResolvedCandidate[] => {
       const descriptor = providerNamed(candidate.provider)!;
+      let prepared = candidate.options ?? {};
+      try {
+        prepared = descriptor.prepareOptions?.(prepared, optionsBaseDir) ?? prepared;
+      } catch (error) {
+        throw new ConfigError([`AIPHOTO_MODELS_FILE: model ${model.id}, candidates[${index}] (${candidate.provider}): ${(error as Error).message}`]);
+      }
       const apiKey = candidate.apiKeyEnv ? clean[candidate.apiKeyEnv]?.trim() : setting(descriptor.keyEnv);
       const baseUrl = candidate.baseUrl ?? setting(descriptor.baseUrlEnv) ?? descriptor.defaultBaseUrl;
       // A hosted provider without a key, or a self-hosted one without an address, is skipped.
       if (!baseUrl || (descriptor.needsKey && !apiKey)) return [];
-      return [{ provider: candidate.provider, model: candidate.model, settings: { apiKey: apiKey ?? '', baseUrl }, options: candidate.options ?? {} }];
+      return [{ provider: candidate.provider, model: candidate.model, settings: { apiKey: apiKey ?? '', baseUrl }, options: prepared }];
     }),
   }));
   if (values.AIPHOTO_MODERATION === 'openai' && !providers.openai) {

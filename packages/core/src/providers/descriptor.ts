@@ -24,4 +24,10 @@ export interface ProviderDescriptor {
     negativePrompt: boolean;
   };
   create(settings: ProviderSettings): ImageProvider;
+  /**
+   * Checks a catalog candidate's `options` at startup and returns them ready for the adapter
+   * (ComfyUI reads its workflow file here); throws an Error whose message says what is wrong.
+   * `baseDir` anchors relative paths (the catalog file's folder).
+   */
+  prepareOptions?(options: Readonly<Record<string, unknown>>, baseDir: string): Record<string, unknown>;
 }

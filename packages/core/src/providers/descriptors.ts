@@ -1,5 +1,6 @@
 import { descriptor as automatic1111 } from './automatic1111/descriptor.ts';
 import { descriptor as bfl } from './bfl/descriptor.ts';
+import { descriptor as comfyui } from './comfyui/descriptor.ts';
 import type { ProviderDescriptor } from './descriptor.ts';
 import { descriptor as fal } from './fal/descriptor.ts';
 import { descriptor as openaiCompatible } from './openai-compatible/descriptor.ts';
@@ -10,6 +11,6 @@ import { descriptor as stability } from './stability/descriptor.ts';
 import { descriptor as together } from './together/descriptor.ts';
 
 /** Every provider the catalog may name. */
-export const PROVIDERS: readonly ProviderDescriptor[] = [openai, stability, bfl, fal, replicate, together, openrouter, openaiCompatible, automatic1111];
+export const PROVIDERS: readonly ProviderDescriptor[] = [openai, stability, bfl, fal, replicate, together, openrouter, openaiCompatible, automatic1111, comfyui];
 
 export const providerNamed = (name: string) => PROVIDERS.find((descriptor) => descriptor.name === name);

@@ -230,10 +230,11 @@ export function decodeBase64Image(context: Pick<AttemptContext, 'provider'>, bas
 
 /**
  * Downloads a result from the provider's CDN at once (such URLs expire within minutes to
- * hours). No credentials: the URL is a signed link on a host that must never see our key.
+ * hours). No credentials unless `headers` are given for a URL on the provider's own API
+ * (a self-hosted server's /view): a CDN link is on a host that must never see our key.
  */
-export async function downloadImage(context: AttemptContext, url: string): Promise<GeneratedImage> {
-  const response = await send(context, url, { method: 'GET' });
+export async function downloadImage(context: AttemptContext, url: string, headers?: Record<string, string>): Promise<GeneratedImage> {
+  const response = await send(context, url, { method: 'GET', ...(headers ? { headers } : {}) });
   let bytes: Uint8Array | undefined;
   try {
     bytes = await readAtMost(response, MAX_PROVIDER_BODY_BYTES);

@@ -41,6 +41,8 @@ export interface ProviderContract {
   model: ModelId;
   /** The provider's own id for the model, as the default catalog names it. */
   upstreamModel: string;
+  /** The catalog candidate's options, as the descriptor prepared them. */
+  options?: Record<string, unknown>;
   create(settings: ProviderSettings): ImageProvider;
   scenarios: ProviderScenarios;
   /** Asserts what the adapter sent for a 16:9 Watercolor request of "a lighthouse at dusk". */
@@ -52,6 +54,7 @@ export interface ProviderContract {
 const request = (contract: ProviderContract, abortSignal?: AbortSignal): ImageGenerationRequest => ({
   model: contract.model,
   upstreamModel: contract.upstreamModel,
+  ...(contract.options ? { options: contract.options } : {}),
   prompt: 'a lighthouse at dusk',
   style: 'Watercolor',
   ratio: '16:9',
@@ -86,7 +89,7 @@ export function describeProviderContract(contract: ProviderContract) {
     const withBackup = (provider: ImageProvider) => {
       const backup = backupProvider(contract.model);
       return { backup, router: new ProviderRouter(
-          new Map([[contract.model, [{ provider, upstreamModel: contract.upstreamModel }, { provider: backup, upstreamModel: 'backup-model' }]]]),
+          new Map([[contract.model, [{ provider, upstreamModel: contract.upstreamModel, ...(contract.options ? { options: contract.options } : {}) }, { provider: backup, upstreamModel: 'backup-model' }]]]),
           { timeoutMs: 10_000 },
         ) };
     };
