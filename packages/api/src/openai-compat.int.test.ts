@@ -1,3 +1,5 @@
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateImage } from 'ai';
 import OpenAI, { AuthenticationError, BadRequestError, RateLimitError } from 'openai';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -48,9 +50,14 @@ describe('OpenAI-compatible images API, driven by the official openai SDK', () =
     await using t = await startTestServer();
     const { client } = await clientFor(t);
     for (const model of ['gpt-image-1', 'gpt-image-2', 'GPT-Image-1.5']) {
-      const result = await client.images.generate({ model, prompt: 'a red fox', size: '1536x1024', quality: 'high', output_format: 'png', background: 'opaque', moderation: 'auto' } as never);
-      expect(result.data, model).toHaveLength(1);
+      const result = await client.images.generate({ model, prompt: 'a red fox', size: '1536x1024', quality: 'high', output_format: 'png', background: 'opaque', moderation: 'auto' });
+      // As OpenAI does for its GPT image models: base64, no URL, unless a URL is asked for.
+      const metadata = await sharp(Buffer.from(result.data![0]!.b64_json!, 'base64')).metadata();
+      expect([metadata.format, metadata.width, metadata.height], model).toEqual(['png', 1344, 768]);
+      expect(result.output_format).toBe('png');
     }
+    const bad = await client.images.generate({ model: 'gpt-image-2', prompt: 'a fox', quality: 'ultra' } as never).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, param: 'quality', code: 'invalid_request' });
     const body = await (await t.generate({ prompt: 'a red fox', model: 'gpt-image-1' })).json();
     expect(body).toMatchObject({ success: true, model: 'dall-e-3' });
   });
@@ -121,5 +128,18 @@ describe('OpenAI-compatible images API, driven by the official openai SDK', () =
     expect(anonymous.status).toBe(200);
     expect(rateLimitOf(anonymous)).toMatchObject({ limit: 5, remaining: 4 });
     expect((await (await t.fetch('/api/status')).json()).usage_today).toBe(1);
+  });
+
+  it("works with the Vercel AI SDK's generateImage and OpenAI's gpt-image-* names", async () => {
+    await using t = await startTestServer();
+    const { apiKey } = await clientFor(t);
+    const openai = createOpenAI({ apiKey, baseURL: `${t.baseUrl}/v1` });
+    for (const model of ['gpt-image-1', 'gpt-image-2']) {
+      const { images } = await generateImage({ model: openai.image(model), prompt: 'a lighthouse at dusk', size: '1024x1536', n: 2, maxRetries: 0 });
+      expect(images, model).toHaveLength(2);
+      const metadata = await sharp(Buffer.from(images[0]!.uint8Array)).metadata();
+      expect([metadata.format, metadata.width, metadata.height], model).toEqual(['png', 768, 1344]);
+    }
+    expect((await (await t.fetch('/api/status', { headers: { authorization: `Bearer ${apiKey}` } })).json()).usage_today).toBe(4);
   });
 });

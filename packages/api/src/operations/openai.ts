@@ -41,16 +41,23 @@ export const openaiImagesRequestSchema = z
       .default(1)
       .meta({ description: 'Images to generate, one unit each, reserved all-or-nothing; at most AIPHOTO_OPENAI_MAX_N.' }),
     size: z.enum(sizes, { error: `size must be one of: ${sizes.join(', ')}.` }).default('1024x1024'),
-    response_format: z.enum(['url', 'b64_json'], { error: 'response_format must be url or b64_json.' }).default('url'),
-    // Accepted so OpenAI clients need no change, and ignored: AIPhoto has no equivalent.
+    // OpenAI answers its GPT image models in base64 and DALL·E with a URL unless asked; so do we,
+    // by the model name the caller sent (tools that speak to gpt-image-* read b64_json).
+    response_format: z.enum(['url', 'b64_json'], { error: 'response_format must be url or b64_json.' }).optional(),
+    // Today's OpenAI parameters, checked as OpenAI checks them. AIPhoto's providers choose
+    // quality and moderation themselves, and images are PNG: the answer's `output_format`
+    // says so.
+    quality: z.enum(['standard', 'hd', 'low', 'medium', 'high', 'auto'], { error: 'quality must be one of: standard, hd, low, medium, high, auto.' }).optional(),
+    output_format: z.enum(['png', 'jpeg', 'webp'], { error: 'output_format must be png, jpeg or webp.' }).optional(),
+    background: z.enum(['transparent', 'opaque', 'auto'], { error: 'background must be transparent, opaque or auto.' }).optional(),
+    moderation: z.enum(['low', 'auto'], { error: 'moderation must be low or auto.' }).optional(),
     style: z.string().optional(),
-    quality: z.string().optional(),
     user: z.string().optional(),
   })
   .transform((body) => ({
     generate: { prompt: body.prompt, model: body.model, style: DEFAULT_STYLE, ratio: OPENAI_SIZES[body.size] },
     n: body.n,
-    responseFormat: body.response_format,
+    responseFormat: body.response_format ?? (/^(gpt-image|chatgpt-image)/i.test(body.model) ? ('b64_json' as const) : ('url' as const)),
   }));
 
 /** Codes the /v1 route can answer with (content_filtered is sent as OpenAI's content_policy_violation). */
@@ -70,7 +77,7 @@ export const openaiRoutes: FastifyPluginAsync<{
         return { b64_json: (await buffer(await services.storage.read(name.id, name.ext))).toString('base64') };
       }),
     );
-    return { created: Math.floor(Date.parse(created[0]!.created_at) / 1000), data };
+    return { created: Math.floor(Date.parse(created[0]!.created_at) / 1000), data, output_format: 'png' };
   });
 
   /** Every id and alias, as OpenAI's model objects (tools list them to pick one). */
