@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, openKeyService, type ApiKeyRecord } from '@aiphoto/core';
+import { ConfigError, loadConfig, openKeyService, usageReport, utcDay, type ApiKeyRecord } from '@aiphoto/core';
 
 const USAGE = `Usage:
   aiphoto keys create --name NAME [--daily-limit N]   print a new API key (shown only this once)
   aiphoto keys list [--json]                           list keys (never the keys themselves)
   aiphoto keys revoke ID                               revoke a key; it stops working at once
+  aiphoto keys usage ID [--days N] [--json]            what the key's units bought, by day and model (default 30 days)
 
 Keys live in the SQLite file in AIPHOTO_DATA_DIR (default ./data), shared with the server.`;
 
@@ -31,6 +32,7 @@ export async function runCli(
         name: { type: 'string' },
         'daily-limit': { type: 'string' },
         json: { type: 'boolean', default: false },
+        days: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -39,11 +41,11 @@ export async function runCli(
       io.stderr(`${USAGE}\n`);
       return values.help ? 0 : 2;
     }
-    if (area !== 'keys' || !['create', 'list', 'revoke'].includes(command ?? '')) {
+    if (area !== 'keys' || !['create', 'list', 'revoke', 'usage'].includes(command ?? '')) {
       throw new UsageError(`unknown command "${positionals.join(' ')}"`);
     }
     const config = loadConfig(env, { cwd });
-    const { keys, close } = await openKeyService(config);
+    const { keys, ledger, close } = await openKeyService(config);
     try {
       switch (command) {
         case 'create': {
@@ -65,6 +67,27 @@ export async function runCli(
           if (values.json) io.stdout(`${JSON.stringify(safe, null, 2)}\n`);
           else io.stdout(list.length ? `${list.map(describeKey).join('\n')}\n` : '');
           if (!values.json && list.length === 0) io.stderr('No keys yet. Create one with: aiphoto keys create --name NAME\n');
+          return 0;
+        }
+        case 'usage': {
+          const [id] = rest;
+          if (!id) throw new UsageError('keys usage needs the key ID (see keys list)');
+          const days = values.days === undefined ? 30 : Number(values.days);
+          if (!Number.isInteger(days) || days < 1 || days > 400) throw new UsageError('--days must be a whole number from 1 to 400');
+          if (!(await keys.list()).some((key) => key.id === id)) {
+            io.stderr(`No key with ID ${id}.\n`);
+            return 1;
+          }
+          const report = await usageReport(ledger, `key:${id}`, utcDay(new Date()), days);
+          if (values.json) {
+            io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+            return 0;
+          }
+          const cost = (value: { costUsd: number; pricedUnits: number; units: number }) =>
+            value.pricedUnits === 0 ? 'cost unknown' : `$${value.costUsd.toFixed(4)}${value.pricedUnits < value.units ? ` (${value.units - value.pricedUnits} units unpriced)` : ''}`;
+          const lines = report.days.flatMap((day) => day.models.map((model) => [day.day, model.model, `${model.units} units`, cost(model)].join('\t')));
+          io.stdout(lines.length ? `${lines.join('\n')}\n` : '');
+          io.stderr(`${id}, ${report.from} to ${report.to}: ${report.totals.units} units, ${cost(report.totals)}.\n`);
           return 0;
         }
         default: {

@@ -2,9 +2,10 @@ import { enhance } from './operations/enhance.ts';
 import { generate, generateImages } from './operations/generate.ts';
 import { models } from './operations/models.ts';
 import { status } from './operations/status.ts';
+import { usage } from './operations/usage.ts';
 import { createCallerFactory, createTRPCRouter } from './procedures.ts';
 
-export const appRouter = createTRPCRouter({ generate, generateImages, enhance, status, models });
+export const appRouter = createTRPCRouter({ generate, generateImages, enhance, status, usage, models });
 
 export type AppRouter = typeof appRouter;
 

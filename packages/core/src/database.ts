@@ -26,6 +26,19 @@ const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL,
      revoked_at TEXT
    );`,
+  `CREATE TABLE generations (
+     id TEXT PRIMARY KEY,
+     subject TEXT NOT NULL,
+     day TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     operation TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     upstream_model TEXT,
+     seed INTEGER,
+     cost_usd REAL
+   );
+   CREATE INDEX generations_by_subject_day ON generations (subject, day);`,
 ];
 
 export const DATABASE_FILE_NAME = 'aiphoto.db';

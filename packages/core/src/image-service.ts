@@ -6,7 +6,8 @@ import type { ContentFilter } from './filter/content-filter.ts';
 import type { GenerationObserver } from './observer.ts';
 import type { PromptModeration } from './providers/openai/openai-moderation.ts';
 import type { ProviderRouter } from './providers/router.ts';
-import type { QuotaService, QuotaSnapshot } from './quota/quota-service.ts';
+import { keepInLedger, type Ledger } from './ledger/ledger.ts';
+import { utcDay, type QuotaService, type QuotaSnapshot } from './quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from './storage/image-storage.ts';
 
 /** A generate request, validated by the API's input schema before it reaches the service. */
@@ -65,6 +66,8 @@ export class ImageService {
       inFlight: InFlightLimiter;
       /** Images one request may ask for, on every surface. */
       maxImagesPerRequest: number;
+      ledger?: Ledger;
+      logger?: { warn(object: object, message: string): void };
       clock?: () => Date;
     },
   ) {}
@@ -119,8 +122,9 @@ export class ImageService {
       );
       abortSignal?.throwIfAborted();
       reservation.commit();
-      const createdAt = (this.deps.clock?.() ?? new Date()).toISOString();
-      return images.map(({ result, stored }, index) => ({
+      const now = this.deps.clock?.() ?? new Date();
+      const createdAt = now.toISOString();
+      const records = images.map(({ result, stored }, index) => ({
         id: stored.id,
         fileName: stored.fileName,
         model: input.model,
@@ -136,6 +140,23 @@ export class ImageService {
         createdAt,
         quota: reservation.snapshot,
       }));
+      await keepInLedger(
+        this.deps.ledger,
+        records.map((record) => ({
+          id: record.id,
+          subject: caller.account.subject,
+          day: utcDay(now),
+          createdAt,
+          operation: 'generate' as const,
+          model: record.model,
+          provider: record.provider,
+          upstreamModel: record.upstreamModel,
+          ...(record.seed === undefined ? {} : { seed: record.seed }),
+          ...(record.costUsd === undefined ? {} : { costUsd: record.costUsd }),
+        })),
+        this.deps.logger,
+      );
+      return records;
     } catch (error) {
       // The providers were already asked when the caller left: that work is paid for.
       if (callerWentAway(abortSignal)) reservation.commit();

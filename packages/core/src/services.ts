@@ -11,6 +11,9 @@ import type { GenerationObserver } from './observer.ts';
 import { KeyService } from './keys/key-service.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import { RedisKeyStore } from './keys/redis-key-store.ts';
+import type { Ledger } from './ledger/ledger.ts';
+import { RedisLedger } from './ledger/redis-ledger.ts';
+import { SqliteLedger } from './ledger/sqlite-ledger.ts';
 import { SqliteKeyStore } from './keys/sqlite-key-store.ts';
 import { OpenAIModeration } from './providers/openai/openai-moderation.ts';
 import { buildProviderRouter, providerSettings } from './providers/registry.ts';
@@ -28,6 +31,8 @@ import { S3ImageStorage } from './storage/s3-image-storage.ts';
 
 export interface CoreServices {
   config: Config;
+  /** The time every service reads (tests fix it). */
+  clock: Clock;
   access: AccessService;
   keys: KeyService;
   quota: QuotaService;
@@ -36,6 +41,8 @@ export interface CoreServices {
   enhancePool: EnhancePool;
   router: ProviderRouter;
   storage: ImageStorage;
+  /** What each unit bought, by caller, day and model. */
+  ledger: Ledger;
   retention: RetentionSweeper;
   /** Whether the quota/key store and the image storage answer now (for /readyz). */
   readiness(): Promise<{ store: boolean; storage: boolean }>;
@@ -54,6 +61,7 @@ export interface CoreOptions {
 interface Stores {
   quota: QuotaStore;
   keys: KeyStore;
+  ledger: Ledger;
   ready: () => Promise<boolean>;
   close: () => Promise<void>;
 }
@@ -68,6 +76,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
     return {
       quota: new RedisQuotaStore(redis),
       keys: new RedisKeyStore(redis),
+      ledger: new RedisLedger(redis),
       ready: () => isRedisReady(redis),
       close: async () => {
         // A deliberate close is not an outage: keep the outage log quiet.
@@ -83,6 +92,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
   return {
     quota,
     keys: new SqliteKeyStore(db),
+    ledger: new SqliteLedger(db),
     ready: async () => db.open,
     close: async () => {
       db.close();
@@ -90,10 +100,12 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
   };
 }
 
-/** Keys alone, for the CLI: it must not need the renderer, the models or the storage. */
-export async function openKeyService(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'>): Promise<{ keys: KeyService; close: () => Promise<void> }> {
+/** Keys and their ledger alone, for the CLI: it must not need the renderer, the models or the storage. */
+export async function openKeyService(
+  config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'>,
+): Promise<{ keys: KeyService; ledger: Ledger; close: () => Promise<void> }> {
   const stores = await openStores(config, () => new Date());
-  return { keys: new KeyService(stores.keys), close: stores.close };
+  return { keys: new KeyService(stores.keys), ledger: stores.ledger, close: stores.close };
 }
 
 function openStorage(config: Config): ImageStorage {
@@ -129,6 +141,8 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     storage,
     inFlight: new InFlightLimiter(config.inFlightPerCaller.generates, 'generations'),
     maxImagesPerRequest: config.openaiMaxImages,
+    ledger: stores.ledger,
+    ...(options.logger ? { logger: options.logger } : {}),
     clock,
   });
   const enhancePool = new EnhancePool({
@@ -151,10 +165,14 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     limits: config.limits,
     modelName: `esrgan-${config.enhance.model}`,
     inFlight: new InFlightLimiter(config.inFlightPerCaller.enhances, 'enhancements'),
+    ledger: stores.ledger,
+    ...(options.logger ? { logger: options.logger } : {}),
+    clock,
   });
   const retention = new RetentionSweeper(storage, config.imageTtlDays, clock, options.logger);
   return {
     config,
+    clock,
     access: new AccessService(keys, { free: config.freeDailyLimit, pro: config.proDailyLimit }),
     keys,
     quota,
@@ -163,6 +181,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     enhancePool,
     router,
     storage,
+    ledger: stores.ledger,
     retention,
     async readiness() {
       const [store, storageReady] = await Promise.all([stores.ready(), storage.isReady()]);

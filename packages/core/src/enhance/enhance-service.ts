@@ -1,7 +1,8 @@
 import type { Caller } from '../access.ts';
 import { PayloadTooLargeError, callerWentAway } from '../errors.ts';
 import type { InFlightLimiter } from '../quota/in-flight-limiter.ts';
-import type { QuotaService, QuotaSnapshot, Reservation } from '../quota/quota-service.ts';
+import { keepInLedger, type Ledger } from '../ledger/ledger.ts';
+import { utcDay, type QuotaService, type QuotaSnapshot, type Reservation } from '../quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from '../storage/image-storage.ts';
 import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
 import type { Scale } from '../catalog.ts';
@@ -51,6 +52,9 @@ export class EnhanceService {
       limits: UploadLimits & { maxUploadBytes: number };
       modelName: string;
       inFlight: InFlightLimiter;
+      ledger?: Ledger;
+      logger?: { warn(object: object, message: string): void };
+      clock?: () => Date;
     },
   ) {}
 
@@ -71,6 +75,12 @@ export class EnhanceService {
       const stored = await this.deps.storage.save(output.bytes, imageExtension(input.format)!);
       abortSignal?.throwIfAborted();
       reservation.commit();
+      const now = this.deps.clock?.() ?? new Date();
+      await keepInLedger(
+        this.deps.ledger,
+        [{ id: stored.id, subject: caller.account.subject, day: utcDay(now), createdAt: now.toISOString(), operation: 'enhance', model: this.deps.modelName, provider: 'local' }],
+        this.deps.logger,
+      );
       return {
         id: stored.id,
         fileName: stored.fileName,

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { byDayThenModel, type Ledger, type LedgerEntry, type UsageRow } from './ledger.ts';
+
+/** About thirteen months: a year of usage can always be compared with the month before. */
+const KEEP_SECONDS = 400 * 86_400;
+
+/**
+ * Each entry is a hash of its own, and the day's totals per model are counters in one hash
+ * per subject and day (`units|<model>`, `priced|<model>`, `cost|<model>`), written in one
+ * MULTI so the totals never disagree with the entries.
+ */
+export class RedisLedger implements Ledger {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'aiphoto',
+  ) {}
+
+  async record(entry: LedgerEntry): Promise<void> {
+    const totals = `${this.prefix}:usage:${entry.subject}:${entry.day}`;
+    const fields: Record<string, string> = {
+      subject: entry.subject,
+      day: entry.day,
+      created_at: entry.createdAt,
+      operation: entry.operation,
+      model: entry.model,
+      provider: entry.provider,
+      ...(entry.upstreamModel ? { upstream_model: entry.upstreamModel } : {}),
+      ...(entry.seed === undefined ? {} : { seed: String(entry.seed) }),
+      ...(entry.costUsd === undefined ? {} : { cost_usd: String(entry.costUsd) }),
+    };
+    const multi = this.redis
+      .multi()
+      .hset(`${this.prefix}:generation:${entry.id}`, fields)
+      .expire(`${this.prefix}:generation:${entry.id}`, KEEP_SECONDS)
+      .hincrby(totals, `units|${entry.model}`, 1);
+    if (entry.costUsd !== undefined) multi.hincrby(totals, `priced|${entry.model}`, 1).hincrbyfloat(totals, `cost|${entry.model}`, entry.costUsd);
+    await multi.expire(totals, KEEP_SECONDS).exec();
+  }
+
+  async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {
+    const pipeline = this.redis.pipeline();
+    for (const day of days) pipeline.hgetall(`${this.prefix}:usage:${subject}:${day}`);
+    const answers = (await pipeline.exec()) ?? [];
+    const rows: UsageRow[] = [];
+    answers.forEach(([error, totals], index) => {
+      if (error) throw error;
+      const fields = totals as Record<string, string>;
+      for (const [field, value] of Object.entries(fields)) {
+        if (!field.startsWith('units|')) continue;
+        const model = field.slice('units|'.length);
+        rows.push({
+          day: days[index]!,
+          model,
+          units: Number(value),
+          costUsd: Number(fields[`cost|${model}`] ?? 0),
+          pricedUnits: Number(fields[`priced|${model}`] ?? 0),
+        });
+      }
+    });
+    return rows.sort(byDayThenModel);
+  }
+}

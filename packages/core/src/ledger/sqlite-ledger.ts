@@ -1,0 +1,40 @@
+import { prepare, type SqliteDatabase } from '../database.ts';
+import { byDayThenModel, type Ledger, type LedgerEntry, type UsageRow } from './ledger.ts';
+
+export class SqliteLedger implements Ledger {
+  private readonly insert;
+  private readonly byDay;
+
+  constructor(db: SqliteDatabase) {
+    this.insert = prepare<Record<string, string | number | null>>(
+      db,
+      `INSERT OR IGNORE INTO generations (id, subject, day, created_at, operation, model, provider, upstream_model, seed, cost_usd)
+       VALUES (@id, @subject, @day, @createdAt, @operation, @model, @provider, @upstreamModel, @seed, @costUsd)`,
+    );
+    this.byDay = prepare<{ subject: string; days: string }, { day: string; model: string; units: number; costUsd: number; pricedUnits: number }>(
+      db,
+      `SELECT day, model, COUNT(*) AS units, COALESCE(SUM(cost_usd), 0) AS costUsd, COUNT(cost_usd) AS pricedUnits
+       FROM generations WHERE subject = @subject AND day IN (SELECT value FROM json_each(@days))
+       GROUP BY day, model`,
+    );
+  }
+
+  async record(entry: LedgerEntry): Promise<void> {
+    this.insert.run({
+      id: entry.id,
+      subject: entry.subject,
+      day: entry.day,
+      createdAt: entry.createdAt,
+      operation: entry.operation,
+      model: entry.model,
+      provider: entry.provider,
+      upstreamModel: entry.upstreamModel ?? null,
+      seed: entry.seed ?? null,
+      costUsd: entry.costUsd ?? null,
+    });
+  }
+
+  async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {
+    return this.byDay.all({ subject, days: JSON.stringify(days) }).sort(byDayThenModel);
+  }
+}
