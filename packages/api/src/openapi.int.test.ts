@@ -56,6 +56,7 @@ describe('GET /api/openapi.json', () => {
       '/models',
       '/readyz',
       '/status',
+      '/usage',
       '/v1/images/generations',
       '/v1/models',
     ]);
