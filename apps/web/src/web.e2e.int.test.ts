@@ -75,7 +75,7 @@ describe('the web page in Chromium', () => {
     expect(await page.title()).toBe('AIPhoto — generate and enhance images');
     expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
     expect(await page.getByTestId('limit').textContent()).toBe('5');
-    await expect.poll(() => page.locator('#model option').count()).toBe(4);
+    await expect.poll(() => page.locator('#model option').count()).toBe(5);
     expect(await page.locator('#model option').first().textContent()).toContain('(offline placeholder)');
   });
 
