@@ -100,6 +100,15 @@ describe('the web page in Chromium', () => {
     await shot('1-generated');
   });
 
+  it("offers an operator catalog's models in the picker", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-catalog-')), 'models.yaml');
+    // The address is never called: the picker only lists what the catalog serves.
+    fs.writeFileSync(file, 'models:\n  - id: house-sdxl\n    name: House SDXL\n    candidates:\n      - { provider: openai-compatible, base_url: "http://127.0.0.1:9/v1", model: sdxl }\n');
+    await open({ AIPHOTO_MODELS_FILE: file });
+    await expect.poll(() => page.locator('#model option').allTextContents()).toContain('House SDXL');
+    expect(await page.locator('#model option[value="house-sdxl"]').count()).toBe(1);
+  });
+
   it('shows generated images when opened at 127.0.0.1, within its CSP (image URLs follow the address)', async () => {
     await open({}, '127.0.0.1');
     await generate('a lighthouse seen from the numeric address');

@@ -1,5 +1,6 @@
 import type { FakeHandler, FakeProviderServer, FakeReply } from './fake-provider-server.ts';
 import { fixture } from './fake-provider-server.ts';
+import { providerNamed } from '../providers/descriptors.ts';
 
 const fixtureOf = (provider: string) => new URL(`../providers/${provider}/${provider}-provider.test.ts`, import.meta.url).href;
 
@@ -62,28 +63,14 @@ export function installProviders(server: FakeProviderServer, png: Buffer): void 
   server.route('POST /together/images/generations', { json: fixture(fixtureOf('together'), 'together-image.json', { PNG_BASE64: pngBase64 }) });
 }
 
-/** The environment that points every provider at the fake. */
+/** The environment that points the named hosted providers at the fake, from their descriptors. */
 export function providerEnvironment(server: FakeProviderServer, names = ['openai', 'stability', 'bfl', 'fal', 'replicate', 'together']) {
-  const keys: Record<string, string> = {
-    openai: 'OPENAI',
-    stability: 'STABILITY',
-    bfl: 'BFL',
-    fal: 'FAL',
-    replicate: 'REPLICATE',
-    together: 'TOGETHER',
-  };
-  const secrets: Record<string, string> = {
-    openai: 'OPENAI_API_KEY',
-    stability: 'STABILITY_API_KEY',
-    bfl: 'BFL_API_KEY',
-    fal: 'FAL_KEY',
-    replicate: 'REPLICATE_API_TOKEN',
-    together: 'TOGETHER_API_KEY',
-  };
   const env: Record<string, string> = {};
   for (const name of names) {
-    env[secrets[name]!] = `${name}-test-key`;
-    env[`${keys[name]}_BASE_URL`] = `${server.url}/${name}`;
+    const descriptor = providerNamed(name);
+    if (!descriptor) throw new Error(`no provider named ${name}`);
+    env[descriptor.keyEnv] = `${name}-test-key`;
+    env[descriptor.baseUrlEnv] = `${server.url}/${name}`;
   }
   return env;
 }
