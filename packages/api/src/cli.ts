@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, openKeyService, usageReport, utcDay, type ApiKeyRecord } from '@aiphoto/core';
+import { ConfigError, loadConfig, openKeyService, usageReport, utcDay, type ApiKeyRecord, type UsageTotals } from '@aiphoto/core';
 
 const USAGE = `Usage:
   aiphoto keys create --name NAME [--daily-limit N]   print a new API key (shown only this once)
@@ -83,8 +83,11 @@ export async function runCli(
             io.stdout(`${JSON.stringify(report, null, 2)}\n`);
             return 0;
           }
-          const cost = (value: { costUsd: number; pricedUnits: number; units: number }) =>
-            value.pricedUnits === 0 ? 'cost unknown' : `$${value.costUsd.toFixed(4)}${value.pricedUnits < value.units ? ` (${value.units - value.pricedUnits} units unpriced)` : ''}`;
+          const cost = (value: UsageTotals) =>
+            [
+              value.pricedUnits === 0 ? 'cost unknown' : `$${value.costUsd.toFixed(4)}${value.pricedUnits < value.units ? ` (${value.units - value.pricedUnits} units unpriced)` : ''}`,
+              ...(value.inputTokens + value.outputTokens > 0 ? [`${value.inputTokens} input + ${value.outputTokens} output tokens`] : []),
+            ].join(', ');
           const lines = report.days.flatMap((day) => day.models.map((model) => [day.day, model.model, `${model.units} units`, cost(model)].join('\t')));
           io.stdout(lines.length ? `${lines.join('\n')}\n` : '');
           io.stderr(`${id}, ${report.from} to ${report.to}: ${report.totals.units} units, ${cost(report.totals)}.\n`);

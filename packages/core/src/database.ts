@@ -36,7 +36,9 @@ const MIGRATIONS: string[] = [
      provider TEXT NOT NULL,
      upstream_model TEXT,
      seed INTEGER,
-     cost_usd REAL
+     cost_usd REAL,
+     input_tokens INTEGER,
+     output_tokens INTEGER
    );
    CREATE INDEX generations_by_subject_day ON generations (subject, day);`,
 ];

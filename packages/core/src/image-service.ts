@@ -37,6 +37,8 @@ export interface GeneratedImageRecord {
   seed?: number;
   /** What the provider says it cost, in US dollars, where it says so. */
   costUsd?: number;
+  /** The tokens the provider says it billed, where it says so. */
+  tokens?: { input: number; output: number };
   /** Settings the provider could not honour exactly (e.g. a pixel size it picks itself). */
   warnings: string[];
   createdAt: string;
@@ -136,6 +138,7 @@ export class ImageService {
         upstreamModel: result.upstreamModel,
         ...(input.seed === undefined || result.warnings.some((warning) => warning.setting === 'seed') ? {} : { seed: (input.seed + index) % 2 ** 32 }),
         ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
+        ...(result.tokens === undefined ? {} : { tokens: result.tokens }),
         warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),
         createdAt,
         quota: reservation.snapshot,
@@ -153,6 +156,7 @@ export class ImageService {
           upstreamModel: record.upstreamModel,
           ...(record.seed === undefined ? {} : { seed: record.seed }),
           ...(record.costUsd === undefined ? {} : { costUsd: record.costUsd }),
+          ...(record.tokens === undefined ? {} : { tokens: record.tokens }),
         })),
         this.deps.logger,
       );

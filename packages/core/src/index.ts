@@ -17,4 +17,4 @@ export { OUTPUT_FORMATS, type OutputFormat } from './enhance/image-io.ts';
 export type { GenerationObserver } from './observer.ts';
 export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';
 export { configuredSecrets, redactSecrets, redactingStream } from './redact.ts';
-export { lastDays, usageReport, type Ledger, type LedgerEntry, type UsageReport, type UsageRow } from './ledger/ledger.ts';
+export { lastDays, usageReport, type Ledger, type LedgerEntry, type UsageReport, type UsageRow, type UsageTotals } from './ledger/ledger.ts';

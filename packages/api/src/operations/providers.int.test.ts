@@ -65,6 +65,9 @@ describe('generate through real provider adapters (fake providers on loopback)',
     const [call] = fake.calls('POST /openai/images/generations');
     expect(call!.body).toMatchObject({ model: 'gpt-image-2', size: '1344x768', output_format: 'png' });
     expect(call!.body).not.toHaveProperty('response_format');
+    // OpenAI bills its GPT image models by token: the ledger keeps what it reported.
+    const usage = await (await t.fetch('/api/usage?days=1')).json();
+    expect(usage.days[0].models).toEqual([{ model: 'dall-e-3', units: 1, cost_usd: 0, priced_units: 0, input_tokens: 31, output_tokens: 1056 }]);
   });
 
   it('falls back bfl → fal → replicate for flux-pro as providers fail', async () => {

@@ -36,15 +36,17 @@ describe('the usage ledger: GET /api/usage and aiphoto keys usage', () => {
             units: 3,
             cost_usd: 0.06,
             priced_units: 2,
+            input_tokens: 0,
+            output_tokens: 0,
             models: [
-              { model: 'flux-2-pro', units: 2, cost_usd: 0.06, priced_units: 2 },
-              { model: 'flux-pro', units: 1, cost_usd: 0, priced_units: 0 },
+              { model: 'flux-2-pro', units: 2, cost_usd: 0.06, priced_units: 2, input_tokens: 0, output_tokens: 0 },
+              { model: 'flux-pro', units: 1, cost_usd: 0, priced_units: 0, input_tokens: 0, output_tokens: 0 },
             ],
           },
         ],
-        totals: { units: 3, cost_usd: 0.06, priced_units: 2 },
+        totals: { units: 3, cost_usd: 0.06, priced_units: 2, input_tokens: 0, output_tokens: 0 },
       });
-      expect((await (await t.fetch('/api/usage')).json()).totals).toEqual({ units: 1, cost_usd: 0.03, priced_units: 1 });
+      expect((await (await t.fetch('/api/usage')).json()).totals).toEqual({ units: 1, cost_usd: 0.03, priced_units: 1, input_tokens: 0, output_tokens: 0 });
       expect((await t.fetch('/api/usage?days=91', { headers: auth })).status).toBe(400);
 
       const cli = await t.cli('keys', 'usage', id, '--days', '7');

@@ -1,4 +1,4 @@
-import { usageReport, utcDay } from '@aiphoto/core';
+import { usageReport, utcDay, type UsageTotals } from '@aiphoto/core';
 import { z } from 'zod';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
 import { count } from './fields.ts';
@@ -9,6 +9,8 @@ const totals = {
   units: count(3, 'Units used (images generated or enhanced).'),
   cost_usd: z.number().min(0).meta({ description: 'Sum of the costs providers reported, in US dollars; units without a reported cost add nothing.', example: 0.075 }),
   priced_units: count(2, 'How many of the units had a reported cost; the others are unknown, not free.'),
+  input_tokens: count(31, 'Input tokens providers reported billing (OpenAI prices its GPT image models by token).'),
+  output_tokens: count(1056, 'Output tokens providers reported billing.'),
 };
 
 export const usageOutputSchema = z
@@ -27,10 +29,12 @@ export const usageOutputSchema = z
   })
   .meta({ id: 'UsageResponse' });
 
-const toWire = (value: { units: number; costUsd: number; pricedUnits: number }) => ({
+const toWire = (value: UsageTotals) => ({
   units: value.units,
   cost_usd: Math.round(value.costUsd * 1e6) / 1e6,
   priced_units: value.pricedUnits,
+  input_tokens: value.inputTokens,
+  output_tokens: value.outputTokens,
 });
 
 export const usage = procedure
@@ -41,7 +45,7 @@ export const usage = procedure
       tags: ['account'],
       summary: "The caller's usage by day and model, with the costs providers reported",
       description:
-        'For the API key (or, without one, the client network): units per UTC day and model over the last `days` days, and the cost providers reported (OpenRouter reports one; others do not, and `priced_units` says how many units are priced). Costs nothing.',
+        'For the API key (or, without one, the client network): units per UTC day and model over the last `days` days, the cost providers reported in dollars (OpenRouter reports one; `priced_units` says how many units are priced) and the tokens they reported billing (OpenAI’s GPT image models). Costs nothing.',
       protect: false,
     },
     errors: ['invalid_request', ...COMMON_ERRORS],

@@ -30,14 +30,14 @@ export function describeLedger(name: string, setup: () => { open: () => Promise<
       await ledger.record(entry('a1', { costUsd: 0.03 }));
       await ledger.record(entry('a2', { costUsd: 0.045 }));
       await ledger.record(entry('a3', { provider: 'bfl', upstreamModel: 'flux-2-pro' }));
-      await ledger.record(entry('a4', { model: 'dall-e-3', provider: 'openai', day: '2026-11-25' }));
+      await ledger.record(entry('a4', { model: 'dall-e-3', provider: 'openai', day: '2026-11-25', tokens: { input: 31, output: 1056 } }));
       await ledger.record(entry('e1', { operation: 'enhance', model: 'esrgan-thick', provider: 'local', day: '2026-11-25' }));
       await ledger.record(entry('other', { subject: 'key:key_b', costUsd: 9 }));
       const rows = await ledger.usage('key:key_a', lastDays('2026-11-25', 2));
       expect(rows.map((row) => ({ ...row, costUsd: Math.round(row.costUsd * 1000) / 1000 }))).toEqual([
-        { day: '2026-11-24', model: 'flux-2-pro', units: 3, costUsd: 0.075, pricedUnits: 2 },
-        { day: '2026-11-25', model: 'dall-e-3', units: 1, costUsd: 0, pricedUnits: 0 },
-        { day: '2026-11-25', model: 'esrgan-thick', units: 1, costUsd: 0, pricedUnits: 0 },
+        { day: '2026-11-24', model: 'flux-2-pro', units: 3, costUsd: 0.075, pricedUnits: 2, inputTokens: 0, outputTokens: 0 },
+        { day: '2026-11-25', model: 'dall-e-3', units: 1, costUsd: 0, pricedUnits: 0, inputTokens: 31, outputTokens: 1056 },
+        { day: '2026-11-25', model: 'esrgan-thick', units: 1, costUsd: 0, pricedUnits: 0, inputTokens: 0, outputTokens: 0 },
       ]);
     });
 

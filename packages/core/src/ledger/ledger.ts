@@ -17,6 +17,8 @@ export interface LedgerEntry {
   seed?: number;
   /** Only what a provider reported, in US dollars; never an estimate. */
   costUsd?: number;
+  /** The tokens a provider reported billing (OpenAI prices its GPT image models by token). */
+  tokens?: { input: number; output: number };
 }
 
 export interface UsageRow {
@@ -27,6 +29,9 @@ export interface UsageRow {
   costUsd: number;
   /** How many of `units` had a reported cost (the rest are unknown, not free). */
   pricedUnits: number;
+  /** Tokens providers reported billing for these units. */
+  inputTokens: number;
+  outputTokens: number;
 }
 
 export interface Ledger {
@@ -58,11 +63,7 @@ export async function keepInLedger(
   }
 }
 
-export interface UsageTotals {
-  units: number;
-  costUsd: number;
-  pricedUnits: number;
-}
+export type UsageTotals = Omit<UsageRow, 'day' | 'model'>;
 
 export interface UsageReport {
   from: string;
@@ -80,13 +81,17 @@ export async function usageReport(ledger: Ledger, subject: string, today: string
     into.units += row.units;
     into.costUsd += row.costUsd;
     into.pricedUnits += row.pricedUnits;
+    into.inputTokens += row.inputTokens;
+    into.outputTokens += row.outputTokens;
   };
+  const zero = (): UsageTotals => ({ units: 0, costUsd: 0, pricedUnits: 0, inputTokens: 0, outputTokens: 0 });
   const byDay = new Map<string, UsageReport['days'][number]>();
-  const totals: UsageTotals = { units: 0, costUsd: 0, pricedUnits: 0 };
+  const totals = zero();
   for (const row of rows) {
-    const day = byDay.get(row.day) ?? { day: row.day, units: 0, costUsd: 0, pricedUnits: 0, models: [] };
+    const day = byDay.get(row.day) ?? { day: row.day, ...zero(), models: [] };
     add(day, row);
-    day.models.push({ model: row.model, units: row.units, costUsd: row.costUsd, pricedUnits: row.pricedUnits });
+    const { day: _day, ...model } = row;
+    day.models.push(model);
     byDay.set(row.day, day);
     add(totals, row);
   }

@@ -27,6 +27,7 @@ export class RedisLedger implements Ledger {
       ...(entry.upstreamModel ? { upstream_model: entry.upstreamModel } : {}),
       ...(entry.seed === undefined ? {} : { seed: String(entry.seed) }),
       ...(entry.costUsd === undefined ? {} : { cost_usd: String(entry.costUsd) }),
+      ...(entry.tokens ? { input_tokens: String(entry.tokens.input), output_tokens: String(entry.tokens.output) } : {}),
     };
     const multi = this.redis
       .multi()
@@ -34,6 +35,7 @@ export class RedisLedger implements Ledger {
       .expire(`${this.prefix}:generation:${entry.id}`, KEEP_SECONDS)
       .hincrby(totals, `units|${entry.model}`, 1);
     if (entry.costUsd !== undefined) multi.hincrby(totals, `priced|${entry.model}`, 1).hincrbyfloat(totals, `cost|${entry.model}`, entry.costUsd);
+    if (entry.tokens) multi.hincrby(totals, `input_tokens|${entry.model}`, entry.tokens.input).hincrby(totals, `output_tokens|${entry.model}`, entry.tokens.output);
     await multi.expire(totals, KEEP_SECONDS).exec();
   }
 
@@ -54,6 +56,8 @@ export class RedisLedger implements Ledger {
           units: Number(value),
           costUsd: Number(fields[`cost|${model}`] ?? 0),
           pricedUnits: Number(fields[`priced|${model}`] ?? 0),
+          inputTokens: Number(fields[`input_tokens|${model}`] ?? 0),
+          outputTokens: Number(fields[`output_tokens|${model}`] ?? 0),
         });
       }
     });

@@ -8,12 +8,13 @@ export class SqliteLedger implements Ledger {
   constructor(db: SqliteDatabase) {
     this.insert = prepare<Record<string, string | number | null>>(
       db,
-      `INSERT OR IGNORE INTO generations (id, subject, day, created_at, operation, model, provider, upstream_model, seed, cost_usd)
-       VALUES (@id, @subject, @day, @createdAt, @operation, @model, @provider, @upstreamModel, @seed, @costUsd)`,
+      `INSERT OR IGNORE INTO generations (id, subject, day, created_at, operation, model, provider, upstream_model, seed, cost_usd, input_tokens, output_tokens)
+       VALUES (@id, @subject, @day, @createdAt, @operation, @model, @provider, @upstreamModel, @seed, @costUsd, @inputTokens, @outputTokens)`,
     );
-    this.byDay = prepare<{ subject: string; days: string }, { day: string; model: string; units: number; costUsd: number; pricedUnits: number }>(
+    this.byDay = prepare<{ subject: string; days: string }, UsageRow>(
       db,
-      `SELECT day, model, COUNT(*) AS units, COALESCE(SUM(cost_usd), 0) AS costUsd, COUNT(cost_usd) AS pricedUnits
+      `SELECT day, model, COUNT(*) AS units, COALESCE(SUM(cost_usd), 0) AS costUsd, COUNT(cost_usd) AS pricedUnits,
+              COALESCE(SUM(input_tokens), 0) AS inputTokens, COALESCE(SUM(output_tokens), 0) AS outputTokens
        FROM generations WHERE subject = @subject AND day IN (SELECT value FROM json_each(@days))
        GROUP BY day, model`,
     );
@@ -31,6 +32,8 @@ export class SqliteLedger implements Ledger {
       upstreamModel: entry.upstreamModel ?? null,
       seed: entry.seed ?? null,
       costUsd: entry.costUsd ?? null,
+      inputTokens: entry.tokens?.input ?? null,
+      outputTokens: entry.tokens?.output ?? null,
     });
   }
 

@@ -39,6 +39,8 @@ export interface ImageGenerationResult {
   warnings: ProviderWarning[];
   /** What the provider says this image cost, in US dollars, where it says so. */
   costUsd?: number;
+  /** The tokens the provider says it billed (OpenAI's GPT image models), where it says so. */
+  tokens?: { input: number; output: number };
 }
 
 export interface ImageProvider {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 /** Only the fields we use, so additions to OpenAI's responses never break us. */
 export const openaiImageResponseSchema = z.object({
   data: z.array(z.object({ b64_json: z.string(), revised_prompt: z.string().nullish() })).min(1),
+  usage: z.object({ input_tokens: z.number().int().min(0), output_tokens: z.number().int().min(0) }).nullish(),
 });
 
 export const openaiModerationResponseSchema = z.object({

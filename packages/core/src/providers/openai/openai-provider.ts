@@ -50,6 +50,10 @@ export class OpenAIImageProvider implements ImageProvider {
     const warnings: ProviderWarning[] = exact
       ? []
       : [{ setting: 'size', details: `${request.upstreamModel} draws ${size} for aspect ratio ${request.ratio}.` }];
-    return { image: await decodeBase64Image(context, response.data[0]!.b64_json), warnings };
+    return {
+      image: await decodeBase64Image(context, response.data[0]!.b64_json),
+      warnings,
+      ...(response.usage ? { tokens: { input: response.usage.input_tokens, output: response.usage.output_tokens } } : {}),
+    };
   }
 }
