@@ -24,6 +24,8 @@ export interface Context {
   imageUrl: (fileName: string) => string;
   /** Filled by `deliver`; the responder builds the rate-limit headers from it. */
   outcome: Outcome;
+  /** The caller's Idempotency-Key header, when it sent one (checked at the edge). */
+  idempotencyKey?: string;
 }
 
 /** A procedure's answer: the body for the caller and the quota state it left behind. */

@@ -45,6 +45,12 @@ export const ERROR_TABLE: Record<ErrorCode, { status: number; trpc: TRPC_ERROR_C
     trpc: 'UNPROCESSABLE_CONTENT',
     openai: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation' },
   },
+  idempotency_mismatch: {
+    status: 422,
+    trpc: 'UNPROCESSABLE_CONTENT',
+    openai: { status: 422, type: 'invalid_request_error', code: 'idempotency_mismatch' },
+  },
+  idempotency_in_progress: { status: 409, trpc: 'CONFLICT', openai: { status: 409, type: 'invalid_request_error', code: 'idempotency_in_progress' } },
   rate_limited: { status: 429, trpc: 'TOO_MANY_REQUESTS', openai: { status: 429, type: 'rate_limit_error', code: 'rate_limited' } },
   generation_failed: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', openai: { status: 500, type: 'server_error', code: 'generation_failed' } },
   server_error: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', openai: { status: 500, type: 'server_error', code: 'server_error' } },

@@ -45,6 +45,18 @@ describe('several instances sharing Redis and S3', () => {
     expect((await (await b.fetch('/api/status')).json()).usage_today).toBe(10);
   });
 
+  it('agrees on an Idempotency-Key across instances: one charge for duplicates sent to both', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).generate({ prompt: 'one lighthouse' }, { 'idempotency-key': 'shared-1' })),
+    );
+    const ids = await Promise.all(responses.filter((r) => r.status === 200).map(async (r) => (await r.json()).id));
+    expect(new Set(ids).size).toBe(1);
+    expect(responses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    const replay = await b.generate({ prompt: 'one lighthouse' }, { 'idempotency-key': 'shared-1' });
+    expect((await replay.json()).id).toBe(ids[0]);
+    expect((await (await a.fetch('/api/status')).json()).usage_today).toBe(1);
+  });
+
   it('serves an image generated on A from B, with ETag and byte ranges', async () => {
     const body = await (await a.generate({ prompt: 'a lighthouse' })).json();
     const original = Buffer.from(await (await fetch(body.url)).arrayBuffer());

@@ -97,6 +97,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     signal: lifecycle.signalFor(request, reply),
     imageUrl: (fileName) => `${originOf(request)}/images/${fileName}`,
     outcome: request.outcome,
+    ...(typeof request.headers['idempotency-key'] === 'string' ? { idempotencyKey: request.headers['idempotency-key'] } : {}),
   });
   const call: (...args: Parameters<ContextFor>) => ReturnType<typeof createCaller> = (request, reply) => createCaller(contextFor(request, reply));
 

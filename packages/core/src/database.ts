@@ -40,7 +40,15 @@ const MIGRATIONS: string[] = [
      input_tokens INTEGER,
      output_tokens INTEGER
    );
-   CREATE INDEX generations_by_subject_day ON generations (subject, day);`,
+   CREATE INDEX generations_by_subject_day ON generations (subject, day);
+   CREATE TABLE idempotency (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     answer TEXT,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (scope, key)
+   ) WITHOUT ROWID;`,
 ];
 
 export const DATABASE_FILE_NAME = 'aiphoto.db';

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'content_filtered',
+  'idempotency_mismatch',
+  'idempotency_in_progress',
   'rate_limited',
   'generation_failed',
   'server_error',
@@ -69,6 +71,14 @@ export class UnsupportedMediaTypeError extends AIPhotoError {
 }
 export class ContentFilteredError extends AIPhotoError {
   readonly code = 'content_filtered';
+}
+/** The Idempotency-Key was used before with a different request. */
+export class IdempotencyMismatchError extends AIPhotoError {
+  readonly code = 'idempotency_mismatch';
+}
+/** The Idempotency-Key's first request is still running. */
+export class IdempotencyInProgressError extends AIPhotoError {
+  readonly code = 'idempotency_in_progress';
 }
 export class RateLimitedError extends AIPhotoError {
   readonly code = 'rate_limited';

@@ -18,3 +18,4 @@ export type { GenerationObserver } from './observer.ts';
 export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';
 export { configuredSecrets, redactSecrets, redactingStream } from './redact.ts';
 export { lastDays, usageReport, type Ledger, type LedgerEntry, type UsageReport, type UsageRow, type UsageTotals } from './ledger/ledger.ts';
+export { IDEMPOTENCY_TTL_SECONDS, type IdempotencyStore } from './idempotency/idempotency-store.ts';

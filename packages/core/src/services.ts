@@ -11,6 +11,9 @@ import type { GenerationObserver } from './observer.ts';
 import { KeyService } from './keys/key-service.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import { RedisKeyStore } from './keys/redis-key-store.ts';
+import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
+import { RedisIdempotencyStore } from './idempotency/redis-idempotency-store.ts';
+import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import { RedisLedger } from './ledger/redis-ledger.ts';
 import { SqliteLedger } from './ledger/sqlite-ledger.ts';
@@ -43,6 +46,8 @@ export interface CoreServices {
   storage: ImageStorage;
   /** What each unit bought, by caller, day and model. */
   ledger: Ledger;
+  /** Idempotency keys of the operations that cost a unit. */
+  idempotency: IdempotencyStore;
   retention: RetentionSweeper;
   /** Whether the quota/key store and the image storage answer now (for /readyz). */
   readiness(): Promise<{ store: boolean; storage: boolean }>;
@@ -62,6 +67,7 @@ interface Stores {
   quota: QuotaStore;
   keys: KeyStore;
   ledger: Ledger;
+  idempotency: IdempotencyStore;
   ready: () => Promise<boolean>;
   close: () => Promise<void>;
 }
@@ -77,6 +83,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
       quota: new RedisQuotaStore(redis),
       keys: new RedisKeyStore(redis),
       ledger: new RedisLedger(redis),
+      idempotency: new RedisIdempotencyStore(redis),
       ready: () => isRedisReady(redis),
       close: async () => {
         // A deliberate close is not an outage: keep the outage log quiet.
@@ -93,6 +100,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
     quota,
     keys: new SqliteKeyStore(db),
     ledger: new SqliteLedger(db),
+    idempotency: new SqliteIdempotencyStore(db, () => clock().getTime()),
     ready: async () => db.open,
     close: async () => {
       db.close();
@@ -182,6 +190,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     router,
     storage,
     ledger: stores.ledger,
+    idempotency: stores.idempotency,
     retention,
     async readiness() {
       const [store, storageReady] = await Promise.all([stores.ready(), storage.isReady()]);

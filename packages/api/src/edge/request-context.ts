@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Identity, Outcome } from '../context.ts';
 import { toAIPhotoError } from '../errors.ts';
-import { assertBatchWithinLimit, assertBodyWithinLimit, assertJsonNotTooDeep, mediaTypeOf } from './request-guards.ts';
+import { assertBatchWithinLimit, assertBodyWithinLimit, assertIdempotencyKey, assertJsonNotTooDeep, mediaTypeOf } from './request-guards.ts';
 import { pathOf, surfaceOf, type Surface } from './surfaces.ts';
 
 declare module 'fastify' {
@@ -89,6 +89,7 @@ export const requestContext = fp<{ services: CoreServices; maxUploadBytes: numbe
     if (refusal) throw refusal;
     assertBodyWithinLimit(request, request.entryPath, maxUploadBytes);
     assertBatchWithinLimit(request.entryPath);
+    assertIdempotencyKey(request.headers['idempotency-key']);
     // trpc-to-openapi answers HEAD on any path under /api with 204; only the GET operations
     // have a HEAD, everything else there is 404.
     if (request.method === 'HEAD' && request.routeOptions.url === '/api/*') {

@@ -101,3 +101,11 @@ export function assertJsonNotTooDeep(body: unknown): void {
     throw new InvalidRequestError(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
   }
 }
+
+/** An Idempotency-Key is 1–255 visible ASCII characters (Stripe's limit), sent once. */
+export function assertIdempotencyKey(header: string | string[] | undefined): void {
+  if (header === undefined) return;
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
+    throw new InvalidRequestError('Idempotency-Key must be 1 to 255 visible ASCII characters, sent once.');
+  }
+}

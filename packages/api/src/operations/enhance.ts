@@ -13,7 +13,8 @@ import {
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { deliver, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
+import { idempotently } from '../idempotency.ts';
 import type { AppCaller } from '../router.ts';
 import { COMMON_ERRORS, uploadProcedure } from '../procedures.ts';
 import { count } from './fields.ts';
@@ -75,6 +76,8 @@ export const ENHANCE_ERRORS = [
   'invalid_request',
   'payload_too_large',
   'unsupported_media_type',
+  'idempotency_mismatch',
+  'idempotency_in_progress',
   'rate_limited',
   ...COMMON_ERRORS,
 ] as const;
@@ -119,8 +122,10 @@ export const enhance = uploadProcedure
   .input(enhanceInput)
   .output(enhanceOutputSchema)
   .mutation(async ({ ctx, input }) => {
-    const image = await ctx.services.enhance.enhance(ctx.caller, input, ctx.signal);
-    return deliver(ctx, { body: enhanceBody(image, ctx), quota: image.quota });
+    return idempotently(ctx, 'enhance', input, async () => {
+      const image = await ctx.services.enhance.enhance(ctx.caller, input, ctx.signal);
+      return { body: enhanceBody(image, ctx), quota: image.quota };
+    });
   });
 
 const FIELDS = new Set(['strength', 'scale', 'format']);

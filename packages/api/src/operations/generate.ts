@@ -10,7 +10,8 @@ import {
   type Style,
 } from '@aiphoto/core';
 import { z } from 'zod';
-import { deliver, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
+import { idempotently } from '../idempotency.ts';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
 import { count } from './fields.ts';
 
@@ -115,6 +116,8 @@ export const GENERATE_ERRORS = [
   'payload_too_large',
   'unsupported_media_type',
   'content_filtered',
+  'idempotency_mismatch',
+  'idempotency_in_progress',
   'rate_limited',
   'generation_failed',
   ...COMMON_ERRORS,
@@ -166,16 +169,18 @@ export const generate = procedure
       ...(input.seed === undefined ? {} : { seed: input.seed }),
       ...(input.negative_prompt === undefined ? {} : { negativePrompt: input.negative_prompt }),
     };
-    const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
-    const body = generateBody(images[0]!, ctx, notes);
-    const all = images.map((image) => ({
-      id: image.id,
-      url: ctx.imageUrl(image.fileName),
-      width: image.width,
-      height: image.height,
-      ...(image.seed === undefined ? {} : { seed: image.seed }),
-    }));
-    return deliver(ctx, { body: images.length > 1 ? { ...body, images: all } : body, quota: images.at(-1)!.quota });
+    return idempotently(ctx, 'generate', input, async () => {
+      const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
+      const body = generateBody(images[0]!, ctx, notes);
+      const all = images.map((image) => ({
+        id: image.id,
+        url: ctx.imageUrl(image.fileName),
+        width: image.width,
+        height: image.height,
+        ...(image.seed === undefined ? {} : { seed: image.seed }),
+      }));
+      return { body: images.length > 1 ? { ...body, images: all } : body, quota: images.at(-1)!.quota };
+    });
   });
 
 /**
@@ -187,9 +192,8 @@ export const generateImages = procedure
   .input(generateInputSchema)
   .mutation(async ({ ctx, input }) => {
     const request = { prompt: input.prompt, model: input.model, style: input.style, ratio: input.ratio };
-    const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
-    return deliver(ctx, {
-      body: images.map((image) => ({ ...generateBody(image, ctx), fileName: image.fileName })),
-      quota: images.at(-1)!.quota,
+    return idempotently(ctx, 'generateImages', input, async () => {
+      const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
+      return { body: images.map((image) => ({ ...generateBody(image, ctx), fileName: image.fileName })), quota: images.at(-1)!.quota };
     });
   });
