@@ -17,6 +17,8 @@ export default defineConfig({
       'src/quota/**/*.int.test.ts',
       'src/keys/**/*.int.test.ts',
       'src/storage/**/*.int.test.ts',
+      'src/ledger/**/*.int.test.ts',
+      'src/idempotency/**/*.int.test.ts',
     ],
     exclude: ['src/enhance/**/*.int.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,

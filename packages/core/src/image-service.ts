@@ -126,7 +126,7 @@ export class ImageService {
       reservation.commit();
       const now = this.deps.clock?.() ?? new Date();
       const createdAt = now.toISOString();
-      const records = images.map(({ result, stored }, index) => ({
+      const records = images.map(({ result, stored }) => ({
         id: stored.id,
         fileName: stored.fileName,
         model: input.model,
@@ -136,7 +136,7 @@ export class ImageService {
         height: result.image.height,
         provider: result.provider,
         upstreamModel: result.upstreamModel,
-        ...(input.seed === undefined || result.warnings.some((warning) => warning.setting === 'seed') ? {} : { seed: (input.seed + index) % 2 ** 32 }),
+        ...(result.seed === undefined ? {} : { seed: result.seed }),
         ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
         ...(result.tokens === undefined ? {} : { tokens: result.tokens }),
         warnings: result.warnings.map((warning) => `${warning.setting}: ${warning.details}`),

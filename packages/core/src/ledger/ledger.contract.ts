@@ -30,8 +30,9 @@ export function describeLedger(name: string, setup: () => { open: () => Promise<
       await ledger.record(entry('a1', { costUsd: 0.03 }));
       await ledger.record(entry('a2', { costUsd: 0.045 }));
       await ledger.record(entry('a3', { provider: 'bfl', upstreamModel: 'flux-2-pro' }));
-      await ledger.record(entry('a4', { model: 'dall-e-3', provider: 'openai', day: '2026-11-25', tokens: { input: 31, output: 1056 } }));
+      // Recorded out of model order: the answer is ordered by day, then model.
       await ledger.record(entry('e1', { operation: 'enhance', model: 'esrgan-thick', provider: 'local', day: '2026-11-25' }));
+      await ledger.record(entry('a4', { model: 'dall-e-3', provider: 'openai', day: '2026-11-25', tokens: { input: 31, output: 1056 } }));
       await ledger.record(entry('other', { subject: 'key:key_b', costUsd: 9 }));
       const rows = await ledger.usage('key:key_a', lastDays('2026-11-25', 2));
       expect(rows.map((row) => ({ ...row, costUsd: Math.round(row.costUsd * 1000) / 1000 }))).toEqual([
@@ -39,6 +40,16 @@ export function describeLedger(name: string, setup: () => { open: () => Promise<
         { day: '2026-11-25', model: 'dall-e-3', units: 1, costUsd: 0, pricedUnits: 0, inputTokens: 31, outputTokens: 1056 },
         { day: '2026-11-25', model: 'esrgan-thick', units: 1, costUsd: 0, pricedUnits: 0, inputTokens: 0, outputTokens: 0 },
       ]);
+    });
+
+    it('keeps each entry whole, and records an id once', async () => {
+      await ledger.record(entry('full', { costUsd: 0.03, tokens: { input: 5, output: 7 } }));
+      await ledger.record(entry('full', { costUsd: 9 }));
+      expect(await ledger.entry('full')).toEqual(entry('full', { costUsd: 0.03, tokens: { input: 5, output: 7 } }));
+      const { upstreamModel: _upstream, seed: _seed, ...bare } = entry('bare', { operation: 'enhance', model: 'esrgan-thick', provider: 'local' });
+      await ledger.record(bare);
+      expect(await ledger.entry('bare')).toEqual(bare);
+      expect(await ledger.entry('missing')).toBeUndefined();
     });
 
     it('reads only the days asked for', async () => {

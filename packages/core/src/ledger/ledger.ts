@@ -36,6 +36,8 @@ export interface UsageRow {
 
 export interface Ledger {
   record(entry: LedgerEntry): Promise<void>;
+  /** One image's entry: who paid, what drew it, what it cost. */
+  entry(id: string): Promise<LedgerEntry | undefined>;
   /** Rows for the given days (YYYY-MM-DD), ordered by day then model. */
   usage(subject: string, days: readonly string[]): Promise<UsageRow[]>;
 }

@@ -16,6 +16,9 @@ export class RedisLedger implements Ledger {
   ) {}
 
   async record(entry: LedgerEntry): Promise<void> {
+    const entryKey = `${this.prefix}:generation:${entry.id}`;
+    // An id is recorded once: a repeat must not count its unit twice.
+    if ((await this.redis.hsetnx(entryKey, 'subject', entry.subject)) === 0) return;
     const totals = `${this.prefix}:usage:${entry.subject}:${entry.day}`;
     const fields: Record<string, string> = {
       subject: entry.subject,
@@ -31,12 +34,30 @@ export class RedisLedger implements Ledger {
     };
     const multi = this.redis
       .multi()
-      .hset(`${this.prefix}:generation:${entry.id}`, fields)
-      .expire(`${this.prefix}:generation:${entry.id}`, KEEP_SECONDS)
+      .hset(entryKey, fields)
+      .expire(entryKey, KEEP_SECONDS)
       .hincrby(totals, `units|${entry.model}`, 1);
     if (entry.costUsd !== undefined) multi.hincrby(totals, `priced|${entry.model}`, 1).hincrbyfloat(totals, `cost|${entry.model}`, entry.costUsd);
     if (entry.tokens) multi.hincrby(totals, `input_tokens|${entry.model}`, entry.tokens.input).hincrby(totals, `output_tokens|${entry.model}`, entry.tokens.output);
     await multi.expire(totals, KEEP_SECONDS).exec();
+  }
+
+  async entry(id: string): Promise<LedgerEntry | undefined> {
+    const fields = await this.redis.hgetall(`${this.prefix}:generation:${id}`);
+    if (!fields.subject) return undefined;
+    return {
+      id,
+      subject: fields.subject,
+      day: fields.day!,
+      createdAt: fields.created_at!,
+      operation: fields.operation as LedgerEntry['operation'],
+      model: fields.model!,
+      provider: fields.provider!,
+      ...(fields.upstream_model ? { upstreamModel: fields.upstream_model } : {}),
+      ...(fields.seed === undefined ? {} : { seed: Number(fields.seed) }),
+      ...(fields.cost_usd === undefined ? {} : { costUsd: Number(fields.cost_usd) }),
+      ...(fields.input_tokens === undefined ? {} : { tokens: { input: Number(fields.input_tokens), output: Number(fields.output_tokens) } }),
+    };
   }
 
   async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {

@@ -1,9 +1,10 @@
 import { prepare, type SqliteDatabase } from '../database.ts';
-import { byDayThenModel, type Ledger, type LedgerEntry, type UsageRow } from './ledger.ts';
+import type { Ledger, LedgerEntry, UsageRow } from './ledger.ts';
 
 export class SqliteLedger implements Ledger {
   private readonly insert;
   private readonly byDay;
+  private readonly byId;
 
   constructor(db: SqliteDatabase) {
     this.insert = prepare<Record<string, string | number | null>>(
@@ -16,8 +17,43 @@ export class SqliteLedger implements Ledger {
       `SELECT day, model, COUNT(*) AS units, COALESCE(SUM(cost_usd), 0) AS costUsd, COUNT(cost_usd) AS pricedUnits,
               COALESCE(SUM(input_tokens), 0) AS inputTokens, COALESCE(SUM(output_tokens), 0) AS outputTokens
        FROM generations WHERE subject = @subject AND day IN (SELECT value FROM json_each(@days))
-       GROUP BY day, model`,
+       GROUP BY day, model ORDER BY day, model`,
     );
+    this.byId = prepare<
+      { id: string },
+      {
+        id: string;
+        subject: string;
+        day: string;
+        created_at: string;
+        operation: string;
+        model: string;
+        provider: string;
+        upstream_model: string | null;
+        seed: number | null;
+        cost_usd: number | null;
+        input_tokens: number | null;
+        output_tokens: number | null;
+      }
+    >(db, 'SELECT * FROM generations WHERE id = @id');
+  }
+
+  async entry(id: string): Promise<LedgerEntry | undefined> {
+    const row = this.byId.get({ id });
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      subject: row.subject,
+      day: row.day,
+      createdAt: row.created_at,
+      operation: row.operation as LedgerEntry['operation'],
+      model: row.model,
+      provider: row.provider,
+      ...(row.upstream_model === null ? {} : { upstreamModel: row.upstream_model }),
+      ...(row.seed === null ? {} : { seed: row.seed }),
+      ...(row.cost_usd === null ? {} : { costUsd: row.cost_usd }),
+      ...(row.input_tokens === null || row.output_tokens === null ? {} : { tokens: { input: row.input_tokens, output: row.output_tokens } }),
+    };
   }
 
   async record(entry: LedgerEntry): Promise<void> {
@@ -38,6 +74,6 @@ export class SqliteLedger implements Ledger {
   }
 
   async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {
-    return this.byDay.all({ subject, days: JSON.stringify(days) }).sort(byDayThenModel);
+    return this.byDay.all({ subject, days: JSON.stringify(days) });
   }
 }

@@ -28,6 +28,35 @@ const serving = (providers: ImageProvider[]) => providers.map((provider) => ({ p
 const router = (providers: ImageProvider[], options = {}) => new ProviderRouter(new Map([['flux-pro', serving(providers)]]), options);
 
 describe('ProviderRouter', () => {
+  it('passes seed and negative prompt only to a candidate that honours them, and warns for each it dropped', async () => {
+    const seen: unknown[] = [];
+    const recording = (id: string): ImageProvider => ({
+      id,
+      async generate(request) {
+        seen.push({ seed: request.seed, negativePrompt: request.negativePrompt, upstreamModel: request.upstreamModel, options: request.options });
+        return { image: { bytes: new Uint8Array([1]), mediaType: 'image/png', width: 1, height: 1 }, warnings: [{ setting: 'size', details: 'own' }] };
+      },
+    });
+    const chain = (capabilities: { seed: boolean; negativePrompt: boolean }) =>
+      new ProviderRouter(new Map([['flux-pro', [{ provider: recording('p'), upstreamModel: 'up', options: { steps: 4 }, capabilities }]]]));
+    const full = await chain({ seed: true, negativePrompt: true }).generate({ ...request, seed: 0, negativePrompt: 'fog' });
+    expect([full.seed, full.warnings, full.upstreamModel]).toEqual([0, [{ setting: 'size', details: 'own' }], 'up']);
+    const bare = await chain({ seed: false, negativePrompt: false }).generate({ ...request, seed: 7, negativePrompt: 'fog' });
+    expect(bare.seed).toBeUndefined();
+    expect(bare.warnings.map((warning) => warning.setting)).toEqual(['seed', 'negative_prompt', 'size']);
+    expect(seen).toEqual([
+      { seed: 0, negativePrompt: 'fog', upstreamModel: 'up', options: { steps: 4 } },
+      { seed: undefined, negativePrompt: undefined, upstreamModel: 'up', options: { steps: 4 } },
+    ]);
+  });
+
+  it('resolves ids and aliases case-insensitively when given an alias table, exact ids otherwise', () => {
+    const aliased = new ProviderRouter(new Map([['dall-e-3', []]]), { aliases: new Map([['dall-e-3', 'dall-e-3'], ['gpt-image-1', 'dall-e-3']]) });
+    expect([aliased.resolve('GPT-Image-1'), aliased.resolve('Dall-E-3'), aliased.resolve('nope')]).toEqual(['dall-e-3', 'dall-e-3', undefined]);
+    const plain = new ProviderRouter(new Map([['dall-e-3', []]]));
+    expect([plain.resolve('dall-e-3'), plain.resolve('DALL-E-3')]).toEqual(['dall-e-3', undefined]);
+  });
+
   it('returns the first candidate that succeeds, naming it', async () => {
     const first = provider('first', ['retryable']);
     const second = provider('second', ['ok']);

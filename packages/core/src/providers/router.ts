@@ -7,6 +7,8 @@ export interface RoutedResult extends ImageGenerationResult {
   provider: string;
   /** The provider's own id of the model that drew the image. */
   upstreamModel: string;
+  /** The seed the provider was given, when it honours one. */
+  seed?: number;
 }
 
 /** One way to serve a model: a provider, the model id it knows it by, and its settings. */
@@ -106,7 +108,7 @@ export class ProviderRouter {
             ? [{ setting: 'negative_prompt', details: `${provider.id} takes no negative prompt; it was not used.` }]
             : []),
         ];
-        return { ...result, warnings: [...dropped, ...result.warnings], provider: provider.id, upstreamModel };
+        return { ...result, warnings: [...dropped, ...result.warnings], provider: provider.id, upstreamModel, ...(honoured.seed === undefined ? {} : { seed: honoured.seed }) };
       } catch (error) {
         if (request.abortSignal?.aborted) throw request.abortSignal.reason;
         if (deadline.aborted) break;
