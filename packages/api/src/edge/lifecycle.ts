@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { CallerGoneError, ServiceUnavailableError } from '@aiphoto/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -52,6 +53,31 @@ export class Lifecycle {
   }
 }
 
+/** How long, and how many more bytes, a refused upload's connection is drained after the answer. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Closing a socket whose client is still sending makes the kernel reset it, and a reset can
+ * destroy the answer before the client reads it. So, as web servers do ("lingering close"),
+ * a connection closed before its body was read is half-closed after the answer and its
+ * input drained and dropped for a short, bounded while before it is destroyed.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    const stop = () => this.destroy();
+    const timer = setTimeout(stop, LINGER_MS);
+    let drained = 0;
+    this.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > LINGER_BYTES) stop();
+    });
+    this.once('close', () => clearTimeout(timer));
+    this.resume();
+  };
+}
+
 /** Which answers close their connection: every one while shutting down, and early refusals. */
 export const connectionLifecycle = fp<{ lifecycle: Lifecycle }>(async (app, { lifecycle }) => {
   app.addHook('onSend', async (request, reply) => {
@@ -60,5 +86,6 @@ export const connectionLifecycle = fp<{ lifecycle: Lifecycle }>(async (app, { li
     // given before the body was read (a 401 or 413 to an upload): the client stops sending
     // instead of pushing the rest of a large body for nothing.
     if (lifecycle.shuttingDown || !request.raw.complete) reply.header('Connection', 'close');
+    if (!request.raw.complete && request.raw.socket) lingerOnClose(request.raw.socket);
   });
 });
