@@ -2,7 +2,8 @@ import { ERROR_CODES, IMAGE_FORMATS, type ErrorCode, type ModelSpec } from '@aip
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { readinessSchema } from './edge/ops.ts';
 import { ERROR_TABLE, HTTP_STATUS } from './errors.ts';
-import { OPENAI_IMAGES_ERRORS, openaiImagesRequestSchema } from './operations/openai.ts';
+import { GENERATE_ERRORS } from './operations/generate.ts';
+import { openaiImagesRequestSchema } from './operations/openai.ts';
 import type { OperationMeta } from './procedures.ts';
 import { appRouter } from './router.ts';
 
@@ -154,7 +155,7 @@ export function buildOpenApiDocument(publicUrl: string, models: readonly Pick<Mo
               },
             },
             ...Object.fromEntries(
-              [...new Set(OPENAI_IMAGES_ERRORS.map((code) => ERROR_TABLE[code].openai.status))].map((status) => [
+              [...new Set(GENERATE_ERRORS.map((code) => ERROR_TABLE[code].openai.status))].map((status) => [
                 String(status),
                 {
                   description: ERROR_DESCRIPTIONS[status] ?? 'Error.',

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestRedisServer } from '@aiphoto/core/testing';
-import { TestS3Server } from '../../core/src/testing/s3-server.ts';
+import { TestRedisServer, TestS3Server } from '@aiphoto/core/testing';
 import { rateLimitOf, startTestServer, type TestServer } from './testing/harness.ts';
 
 /** Two instances behind one (imaginary) load balancer, sharing one Redis and one S3 bucket. */

@@ -248,14 +248,15 @@ function withoutEmpty(env: Record<string, string | undefined>): Record<string, s
 
 /** `cwd` anchors a relative AIPHOTO_DATA_DIR (pnpm runs scripts inside the package folder). */
 export function loadConfig(env: Record<string, string | undefined>, options: { cwd?: string } = {}): Config {
-  const parsed = envSchema.safeParse(withoutEmpty(env));
+  const clean = withoutEmpty(env);
+  const parsed = envSchema.safeParse(clean);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
     );
   }
   const values = parsed.data;
-  const providerEnv = providerEnvSchema.safeParse(withoutEmpty(env));
+  const providerEnv = providerEnvSchema.safeParse(clean);
   if (!providerEnv.success) {
     throw new ConfigError(providerEnv.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
@@ -274,7 +275,6 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     if (error instanceof CatalogError) throw new ConfigError([`AIPHOTO_MODELS_FILE: ${error.message}`]);
     throw error;
   }
-  const clean = withoutEmpty(env);
   // Relative paths in candidate options (a ComfyUI workflow) are the catalog file's.
   const optionsBaseDir = modelsFile ? path.dirname(modelsFile) : (options.cwd ?? process.cwd());
   const models: ResolvedModel[] = catalog.map((model) => ({

@@ -94,13 +94,15 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
   }
   const db: SqliteDatabase = openDatabase(config.dataDir);
   const quota = new SqliteQuotaStore(db);
+  const idempotency = new SqliteIdempotencyStore(db, () => clock().getTime());
+  idempotency.prune();
   // Yesterday still answers refunds for work that straddled midnight; older days never do.
   quota.prune(utcDay(new Date(clock().getTime() - 2 * 86_400_000)));
   return {
     quota,
     keys: new SqliteKeyStore(db),
     ledger: new SqliteLedger(db),
-    idempotency: new SqliteIdempotencyStore(db, () => clock().getTime()),
+    idempotency,
     ready: async () => db.open,
     close: async () => {
       db.close();

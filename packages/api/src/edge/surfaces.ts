@@ -16,7 +16,5 @@ export function surfaceOf(path: string): Surface {
   return 'site';
 }
 
-export const isMetered = (surface: Surface) => surface === 'rest' || surface === 'trpc' || surface === 'openai';
-
 /** A tRPC batch names its calls in the path, comma-separated: `/trpc/status,models?batch=1`. */
 export const trpcCallsOf = (path: string) => path.slice('/trpc/'.length).split(',').length;

@@ -3,7 +3,7 @@ import { DEFAULT_STYLE, NotFoundError, parseImageFileName, type CoreServices, ty
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppCaller } from '../router.ts';
-import { generateInputSchema, GENERATE_ERRORS } from './generate.ts';
+import { generateInputSchema } from './generate.ts';
 
 /**
  * OpenAI's Images API as a second wire format over the same `generate` work: existing
@@ -59,9 +59,6 @@ export const openaiImagesRequestSchema = z
     n: body.n,
     responseFormat: body.response_format ?? (/^(gpt-image|chatgpt-image)/i.test(body.model) ? ('b64_json' as const) : ('url' as const)),
   }));
-
-/** Codes the /v1 route can answer with (content_filtered is sent as OpenAI's content_policy_violation). */
-export const OPENAI_IMAGES_ERRORS = GENERATE_ERRORS;
 
 export const openaiRoutes: FastifyPluginAsync<{
   services: CoreServices;

@@ -1,16 +1,15 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FakeProviderServer, fixture } from '@aiphoto/core/testing';
+import { FakeProviderServer, providerFixture } from '@aiphoto/core/testing';
 import { startTestServer } from '../testing/harness.ts';
 
-const openrouterFixtures = new URL('../../../core/src/providers/openrouter/openrouter-provider.test.ts', import.meta.url).href;
 
 describe('the usage ledger: GET /api/usage and aiphoto keys usage', () => {
   it('records provider, upstream model, seed and reported cost per image, and reports them by day and model', async () => {
     const fake = await FakeProviderServer.start();
     try {
       const png = await sharp({ create: { width: 1344, height: 768, channels: 3, background: '#555' } }).png().toBuffer();
-      fake.route('POST /openrouter/chat/completions', { json: fixture(openrouterFixtures, 'openrouter-image.json', { PNG_BASE64: png.toString('base64') }) });
+      fake.route('POST /openrouter/chat/completions', { json: providerFixture('openrouter', 'openrouter-image.json', { PNG_BASE64: png.toString('base64') }) });
       // The CLI reads today's date as the server does, so both use the real clock.
       const today = new Date().toISOString().slice(0, 10);
       const weekAgo = new Date(Date.parse(today) - 6 * 86_400_000).toISOString().slice(0, 10);

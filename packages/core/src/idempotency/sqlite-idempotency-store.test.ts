@@ -30,6 +30,12 @@ it('forgets a key once its day is over', async () => {
     expect((await store.claim('key:a', 'k', 'fp', 86_400)).state).toBe('done');
     now += 1;
     expect((await store.claim('key:a', 'k', 'fp', 86_400)).state).toBe('claimed');
+    // Other expired keys are swept by prune, not by every claim.
+    await store.claim('key:b', 'old', 'fp', 1);
+    now += 1_000;
+    expect(db.prepare('SELECT COUNT(*) AS n FROM idempotency').get()).toMatchObject({ n: 2 });
+    store.prune();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM idempotency').get()).toMatchObject({ n: 1 });
   } finally {
     db.close();
   }

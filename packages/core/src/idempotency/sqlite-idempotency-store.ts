@@ -3,6 +3,7 @@ import type { Claim, IdempotencyStore, StoredAnswer } from './idempotency-store.
 
 export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly expire;
+  private readonly sweep;
   private readonly insert;
   private readonly read;
   private readonly finish;
@@ -12,7 +13,13 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     db: SqliteDatabase,
     private readonly clock: () => number = Date.now,
   ) {
-    this.expire = prepare<{ now: number }>(db, 'DELETE FROM idempotency WHERE expires_at <= @now');
+    // Only the key being claimed: sweeping the whole table on every request would make each
+    // POST pay for everyone's keys. `prune` sweeps the rest at startup.
+    this.expire = prepare<{ scope: string; key: string; now: number }>(
+      db,
+      'DELETE FROM idempotency WHERE scope = @scope AND key = @key AND expires_at <= @now',
+    );
+    this.sweep = prepare<{ now: number }>(db, 'DELETE FROM idempotency WHERE expires_at <= @now');
     // One statement, so two processes claiming the same key cannot both succeed.
     this.insert = prepare<{ scope: string; key: string; fingerprint: string; expiresAt: number }, { key: string }>(
       db,
@@ -32,13 +39,18 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async claim(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<Claim> {
     const now = this.clock();
-    this.expire.run({ now });
+    this.expire.run({ scope, key, now });
     if (this.insert.get({ scope, key, fingerprint, expiresAt: now + ttlSeconds * 1000 })) return { state: 'claimed' };
     const row = this.read.get({ scope, key });
     if (!row) return this.claim(scope, key, fingerprint, ttlSeconds);
     return row.answer === null
       ? { state: 'running', fingerprint: row.fingerprint }
       : { state: 'done', fingerprint: row.fingerprint, answer: JSON.parse(row.answer) as StoredAnswer };
+  }
+
+  /** Forgets every expired key (run at startup, as the quota store prunes old days). */
+  prune(): void {
+    this.sweep.run({ now: this.clock() });
   }
 
   async complete(scope: string, key: string, answer: StoredAnswer, ttlSeconds: number): Promise<void> {

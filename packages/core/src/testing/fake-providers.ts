@@ -4,6 +4,9 @@ import { providerNamed } from '../providers/descriptors.ts';
 
 const fixtureOf = (provider: string) => new URL(`../providers/${provider}/${provider}-provider.test.ts`, import.meta.url).href;
 
+/** A provider's recorded response from its `__fixtures__`, for tests outside core. */
+export const providerFixture = (provider: string, name: string, values: Record<string, string> = {}) => fixture(fixtureOf(provider), name, values);
+
 /** Image models OpenAI has shut down (its deprecations page): asking for one is a 404. */
 export const RETIRED_OPENAI_MODELS = ['dall-e-2', 'dall-e-3', 'gpt-image-1'];
 
