@@ -6,6 +6,7 @@ const USAGE = `Usage:
   aiphoto keys list [--json]                           list keys (never the keys themselves)
   aiphoto keys revoke ID                               revoke a key; it stops working at once
   aiphoto keys usage ID [--days N] [--json]            what the key's units bought, by day and model (default 30 days)
+  aiphoto keys webhook-secret ID [--rotate]            print the key's webhook signing secret (whsec_…); --rotate replaces it
 
 Keys live in the SQLite file in AIPHOTO_DATA_DIR (default ./data), shared with the server.`;
 
@@ -17,7 +18,7 @@ function describeKey(key: ApiKeyRecord): string {
   return [key.id, key.name, `${key.prefix}…`, `limit ${limit}`, `created ${key.createdAt}`, status].join('\t');
 }
 
-/** Returns the process exit code. Only `keys create` writes to stdout, and only the key. */
+/** Returns the process exit code. stdout carries only what a script would keep: a key, a secret, a list. */
 export async function runCli(
   argv: string[],
   env: Record<string, string | undefined>,
@@ -33,6 +34,7 @@ export async function runCli(
         'daily-limit': { type: 'string' },
         json: { type: 'boolean', default: false },
         days: { type: 'string' },
+        rotate: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -41,7 +43,7 @@ export async function runCli(
       io.stderr(`${USAGE}\n`);
       return values.help ? 0 : 2;
     }
-    if (area !== 'keys' || !['create', 'list', 'revoke', 'usage'].includes(command ?? '')) {
+    if (area !== 'keys' || !['create', 'list', 'revoke', 'usage', 'webhook-secret'].includes(command ?? '')) {
       throw new UsageError(`unknown command "${positionals.join(' ')}"`);
     }
     const config = loadConfig(env, { cwd });
@@ -67,6 +69,22 @@ export async function runCli(
           if (values.json) io.stdout(`${JSON.stringify(safe, null, 2)}\n`);
           else io.stdout(list.length ? `${list.map(describeKey).join('\n')}\n` : '');
           if (!values.json && list.length === 0) io.stderr('No keys yet. Create one with: aiphoto keys create --name NAME\n');
+          return 0;
+        }
+        case 'webhook-secret': {
+          const [id] = rest;
+          if (!id) throw new UsageError('keys webhook-secret needs the key ID (see keys list)');
+          const secret = await keys.webhookSecret(id, { rotate: values.rotate });
+          if (!secret) {
+            io.stderr(`No key with ID ${id}.\n`);
+            return 1;
+          }
+          io.stdout(`${secret}\n`);
+          io.stderr(
+            values.rotate
+              ? `Rotated the webhook secret of ${id}; receivers must verify with this one from now on.\n`
+              : `Webhooks for jobs of ${id} are signed with this secret (Standard Webhooks); verify them with it.\n`,
+          );
           return 0;
         }
         case 'usage': {

@@ -23,8 +23,16 @@ async function fingerprintOf(operation: string, input: unknown): Promise<string>
  * the first request with the key runs; the same request again within a day gets the first
  * answer (no second charge); the key with another request is 422; a duplicate while the
  * first still runs is 409. A failed attempt (its unit refunded) frees the key for a retry.
+ * `replay` turns the stored answer into today's (a job's current state rather than the
+ * state it had when it was accepted).
  */
-export async function idempotently<Body>(ctx: Context, operation: string, input: unknown, run: () => Promise<Answer<Body>>): Promise<Body> {
+export async function idempotently<Body>(
+  ctx: Context,
+  operation: string,
+  input: unknown,
+  run: () => Promise<Answer<Body>>,
+  replay: (stored: Body) => Promise<Body> = async (stored) => stored,
+): Promise<Body> {
   const key = ctx.idempotencyKey;
   if (key === undefined) return deliver(ctx, await run());
   const store = ctx.services.idempotency;
@@ -35,7 +43,7 @@ export async function idempotently<Body>(ctx: Context, operation: string, input:
     throw new IdempotencyMismatchError('This Idempotency-Key was used with a different request; send a new key for a new request.');
   }
   if (claim.state === 'running') throw new IdempotencyInProgressError('The first request with this Idempotency-Key is still running; retry when it has finished.');
-  if (claim.state === 'done') return claim.answer.body as Body;
+  if (claim.state === 'done') return replay(claim.answer.body as Body);
   let answer: Answer<Body>;
   try {
     answer = await run();

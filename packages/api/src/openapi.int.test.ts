@@ -52,6 +52,8 @@ describe('GET /api/openapi.json', () => {
       '/generate',
       '/healthz',
       '/images/{file}',
+      '/jobs',
+      '/jobs/{id}',
       '/metrics',
       '/models',
       '/readyz',
@@ -69,18 +71,26 @@ describe('GET /api/openapi.json', () => {
         }
       }
     }
-    // not_found belongs to unknown paths and images, documented on /images/{file} with the plain Error schema.
-    expect([...documentedCodes].sort()).toEqual(ERROR_CODES.filter((code) => code !== 'not_found').sort());
+    expect([...documentedCodes].sort()).toEqual([...ERROR_CODES].sort());
     expect(document.components.schemas.Error.properties.error.enum).toEqual([...ERROR_CODES]);
     const generate = document.paths['/generate'].post;
     expect(generate.requestBody.content['application/json'].schema.required).toEqual(['prompt']);
     expect(generate.responses['429'].headers['Retry-After']).toBeDefined();
     expect(generate.responses['200'].headers['X-RateLimit-Remaining']).toBeDefined();
+    // Both long operations document their job form: the Prefer header and a 202 with the job.
+    for (const operation of [generate, document.paths['/enhance'].post]) {
+      expect(operation.parameters.map((parameter: Json) => parameter.name)).toContain('Prefer');
+      expect(operation.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Job' });
+      expect(operation.responses['202'].headers.Location).toBeDefined();
+    }
+    expect(document.components.schemas.Job.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+    expect(Object.keys(document.paths['/jobs/{id}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+    expect(document.paths['/jobs/{id}'].get.responses['404']).toBeDefined();
     const enhance = document.paths['/enhance'].post;
     const upload = enhance.requestBody.content['multipart/form-data'].schema;
     expect(upload.required).toEqual(['image']);
     expect(upload.properties.image).toMatchObject({ type: 'string', format: 'binary' });
-    expect(Object.keys(upload.properties).sort()).toEqual(['format', 'image', 'scale', 'strength']);
+    expect(Object.keys(upload.properties).sort()).toEqual(['format', 'image', 'scale', 'strength', 'webhook_url']);
   });
 
   /** Validates a real response body against the schema the document gives for its status. */

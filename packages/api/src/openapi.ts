@@ -50,6 +50,27 @@ const COMPONENT_HEADERS = {
   'Retry-After': { description: 'Seconds until retrying can succeed.', schema: { type: 'integer' } },
 };
 
+/** The operations that also run as jobs (`Prefer: respond-async`, RFC 7240). */
+const JOB_OPERATIONS = new Set(['POST /generate', 'POST /enhance']);
+
+const PREFER_PARAMETER = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description: '`respond-async` runs the operation as a job: the answer is 202 with the job and `Location: /api/jobs/{id}` instead of waiting for the image.',
+  schema: { type: 'string', example: 'respond-async' },
+};
+
+const ACCEPTED_RESPONSE = {
+  description: 'Sent `Prefer: respond-async`: the job was accepted and its unit reserved. Watch it at `Location`; `result` holds the 200 body once it succeeded.',
+  headers: {
+    Location: { description: 'Where to watch the job: `/api/jobs/{id}`.', schema: { type: 'string' } },
+    'Preference-Applied': { description: '`respond-async`.', schema: { type: 'string' } },
+    ...RATE_LIMIT_HEADERS,
+  },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
+};
+
 function errorResponse(status: number, codes: readonly ErrorCode[]) {
   const headers: Record<string, unknown> = { ...RATE_LIMIT_HEADERS };
   if (status === 429 || status === 503) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
@@ -83,7 +104,7 @@ export function buildOpenApiDocument(publicUrl: string, models: readonly Pick<Mo
     title: 'AIPhoto API',
     version: '1.0',
     description:
-      'Generate images from text and enhance photos. Send `Authorization: Bearer <key>` for the pro plan; without it you use the free plan, counted per client network. Every response carries rate-limit headers. The same operations are tRPC procedures at `/trpc/<name>` (generate, enhance, status, models; for `@trpc/client` with the `AppRouter` type), answered with the same statuses and headers.',
+      'Generate images from text and enhance photos. Send `Authorization: Bearer <key>` for the pro plan; without it you use the free plan, counted per client network. Every response carries rate-limit headers. Long work can run as a job: send `Prefer: respond-async` to `POST /generate` or `POST /enhance`, get 202 and a job, watch it at `GET /jobs/{id}` (or receive a signed webhook), cancel it with `DELETE /jobs/{id}`. The same operations are tRPC procedures at `/trpc/<name>` (generate, enhance, generateJob, enhanceJob, job, jobs, cancelJob, status, models; for `@trpc/client` with the `AppRouter` type), answered with the same statuses and headers.',
     baseUrl: `${publicUrl}/api`,
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key, `aip_…`.' } },
     paths: {
@@ -242,10 +263,13 @@ export function buildOpenApiDocument(publicUrl: string, models: readonly Pick<Mo
       const codes = OPERATION_ERRORS[`${method.toUpperCase()} ${path}`];
       if (!operation || !codes) continue;
       const success = operation.responses?.['200'] as { headers?: unknown } | undefined;
+      const asJob = JOB_OPERATIONS.has(`${method.toUpperCase()} ${path}`);
       operation.responses = {
         '200': { ...success, headers: RATE_LIMIT_HEADERS },
+        ...(asJob ? { '202': ACCEPTED_RESPONSE } : {}),
         ...errorResponses(codes),
       };
+      if (asJob) operation.parameters = [...((operation.parameters as unknown[] | undefined) ?? []), PREFER_PARAMETER];
       operation.security = [{}, { bearerAuth: [] }];
     }
   }

@@ -12,6 +12,7 @@ import { frameworkError, responder } from './edge/responder.ts';
 import { REST_OPERATIONS, trpcSurfaces, type ContextFor } from './edge/trpc.ts';
 import { webApp } from './edge/web-app.ts';
 import { enhanceRestRoute } from './operations/enhance.ts';
+import { generateRestRoute } from './operations/generate.ts';
 import { imageFileRoute } from './operations/image-file.ts';
 import { openaiRoutes } from './operations/openai.ts';
 import { createCaller } from './router.ts';
@@ -88,7 +89,9 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     },
   });
   metrics = createMetrics({ enhanceQueueDepth: () => services.enhancePool.depth });
-  app.addHook('onClose', async () => services.close());
+  // A plain close stops running jobs at once (refunded); a shutdown first gives them its deadline.
+  let jobGraceMs = 0;
+  app.addHook('onClose', async () => services.close(jobGraceMs));
 
   const originOf = originFinder(config);
   const contextFor: ContextFor = (request, reply) => ({
@@ -105,6 +108,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   await app.register(responder, { metrics, clock, restPaths: new Set(REST_OPERATIONS.map((operation) => operation.path)) });
   await app.register(connectionLifecycle, { lifecycle });
   await app.register(webApp, { config, webDir: config.webDir ?? DEFAULT_WEB_DIR });
+  await app.register(generateRestRoute, { call });
   await app.register(enhanceRestRoute, { maxUploadBytes: config.limits.maxUploadBytes, call });
   await app.register(openaiRoutes, { services, call });
   await app.register(trpcSurfaces, { contextFor });
@@ -130,9 +134,13 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
         `AIPhoto listening at ${publicUrl}`,
       );
       services.retention.start();
+      services.jobs.start();
       return publicUrl;
     },
     close: () => app.close(),
-    shutdown: (deadlineMs = config.shutdownTimeoutMs) => lifecycle.shutdown(app, deadlineMs),
+    shutdown: (deadlineMs = config.shutdownTimeoutMs) => {
+      jobGraceMs = deadlineMs;
+      return lifecycle.shutdown(app, deadlineMs);
+    },
   };
 }

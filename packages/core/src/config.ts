@@ -124,6 +124,20 @@ export const envSchema = z.object({
   AIPHOTO_PROVIDER_TIMEOUT_MS: positiveInt(90_000),
   AIPHOTO_GENERATION_TIMEOUT_MS: positiveInt(180_000),
   AIPHOTO_POLL_INTERVAL_MS: positiveInt(500),
+  AIPHOTO_JOB_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive({ error: 'expected a number of hours above 0' }).default(24),
+  AIPHOTO_JOB_LEASE_MS: positiveInt(30_000),
+  AIPHOTO_WEBHOOK_ALLOW_HOSTS: z.string().default(''),
+  AIPHOTO_WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default('10000,60000,600000,3600000')
+    .transform((value, ctx) => {
+      const delays = value.split(',').map((part) => Number(part.trim()));
+      if (delays.length > 10 || delays.some((delay) => !Number.isInteger(delay) || delay < 1)) {
+        ctx.addIssue({ code: 'custom', message: 'expected up to 10 comma-separated waits in milliseconds' });
+        return z.NEVER;
+      }
+      return delays;
+    }),
   AIPHOTO_ENHANCE_TILE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(64, { error: 'expected at least 64' }).default(288),
 });
 
@@ -227,6 +241,16 @@ export interface Config {
     maxTile: number;
     /** A job running longer is stopped and refunded. */
     jobTimeoutMs: number;
+  };
+  /** Background jobs (Prefer: respond-async) and their webhooks. */
+  jobs: {
+    /** An active job not renewed by its instance for this long is ended and refunded. */
+    leaseMs: number;
+    /** How long finished jobs are kept. */
+    finishedTtlMs: number;
+    /** Host names and addresses/CIDRs webhooks may reach besides public https. */
+    webhookAllowHosts: string[];
+    webhookRetryDelaysMs: number[];
   };
 }
 
@@ -358,6 +382,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
       queue: values.AIPHOTO_ENHANCE_QUEUE,
       maxTile: values.AIPHOTO_ENHANCE_TILE,
       jobTimeoutMs: values.AIPHOTO_ENHANCE_JOB_TIMEOUT_MS,
+    },
+    jobs: {
+      leaseMs: values.AIPHOTO_JOB_LEASE_MS,
+      finishedTtlMs: values.AIPHOTO_JOB_TTL_HOURS * 3_600_000,
+      webhookAllowHosts: values.AIPHOTO_WEBHOOK_ALLOW_HOSTS.split(',').map((entry) => entry.trim()).filter(Boolean),
+      webhookRetryDelaysMs: values.AIPHOTO_WEBHOOK_RETRY_DELAYS_MS,
     },
   };
 }

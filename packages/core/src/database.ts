@@ -49,6 +49,21 @@ const MIGRATIONS: string[] = [
      expires_at INTEGER NOT NULL,
      PRIMARY KEY (scope, key)
    ) WITHOUT ROWID;`,
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     subject TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     lease_until INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX jobs_by_subject ON jobs (subject, created_at);
+   CREATE INDEX jobs_by_lease ON jobs (status, lease_until);
+   CREATE TABLE webhook_secrets (
+     key_id TEXT PRIMARY KEY,
+     secret TEXT NOT NULL
+   );`,
 ];
 
 export const DATABASE_FILE_NAME = 'aiphoto.db';

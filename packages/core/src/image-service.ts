@@ -9,6 +9,7 @@ import type { ProviderRouter } from './providers/router.ts';
 import { keepInLedger, type Ledger } from './ledger/ledger.ts';
 import { utcDay, type QuotaService, type QuotaSnapshot } from './quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from './storage/image-storage.ts';
+import type { WorkHooks } from './work-hooks.ts';
 
 /** A generate request, validated by the API's input schema before it reaches the service. */
 export interface GenerateInput {
@@ -88,7 +89,7 @@ export class ImageService {
    * unit is available or none is taken. If any image fails, every unit is refunded and the
    * request fails as a whole (no partial charge for a partial answer).
    */
-  async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignal): Promise<GeneratedImageRecord[]> {
+  async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignal, hooks: WorkHooks = {}): Promise<GeneratedImageRecord[]> {
     if (!Number.isInteger(count) || count < 1 || count > this.deps.maxImagesPerRequest) {
       throw new InvalidRequestError(`n must be a whole number from 1 to ${this.deps.maxImagesPerRequest}.`, { field: 'n' });
     }
@@ -101,14 +102,17 @@ export class ImageService {
     await this.deps.moderation?.check(input.prompt, abortSignal);
     const release = this.deps.inFlight.acquire(caller.account.subject);
     try {
-      return await this.generateReserved(caller, { ...input, model }, count, abortSignal);
+      return await this.generateReserved(caller, { ...input, model }, count, abortSignal, hooks);
     } finally {
       release();
     }
   }
 
-  private async generateReserved(caller: Caller, input: GenerateInput, count: number, abortSignal: AbortSignal | undefined) {
+  private async generateReserved(caller: Caller, input: GenerateInput, count: number, abortSignal: AbortSignal | undefined, hooks: WorkHooks) {
     const reservation = await this.deps.quota.reserve(caller.account, count);
+    hooks.reserved?.(reservation);
+    let imagesDone = 0;
+    const report = (stage: string): void => hooks.progress?.({ stage, progress: imagesDone / count });
     const started = performance.now();
     const observe = (provider: string, outcome: 'success' | 'content_filtered' | 'failed') =>
       this.deps.observer?.generation({ model: input.model, provider, outcome, seconds: (performance.now() - started) / 1000 });
@@ -116,9 +120,11 @@ export class ImageService {
       const images = await Promise.all(
         Array.from({ length: count }, async (_, index) => {
           const seed = input.seed === undefined ? {} : { seed: (input.seed + index) % 2 ** 32 };
-          const result = await this.deps.router.generate({ ...input, ...seed, ...(abortSignal ? { abortSignal } : {}) });
+          const result = await this.deps.router.generate({ ...input, ...seed, ...(abortSignal ? { abortSignal } : {}), onStatus: report });
           observe(result.provider, 'success');
+          report('storing');
           const stored = await this.deps.storage.save(result.image.bytes, imageExtension(result.image.mediaType) ?? 'png');
+          imagesDone++;
           return { result, stored };
         }),
       );

@@ -19,3 +19,8 @@ export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';
 export { configuredSecrets, redactSecrets, redactingStream } from './redact.ts';
 export { lastDays, usageReport, type Ledger, type LedgerEntry, type UsageReport, type UsageRow, type UsageTotals } from './ledger/ledger.ts';
 export { IDEMPOTENCY_TTL_SECONDS, type IdempotencyStore } from './idempotency/idempotency-store.ts';
+export type { WorkHooks } from './work-hooks.ts';
+export { JOB_KINDS, JOB_STATUSES, type JobKind, type JobRecord, type JobStatus } from './jobs/job-store.ts';
+export { JobCanceledError, JobService, MAX_LISTED_JOBS, type JobWork } from './jobs/job-service.ts';
+export { jobView, type JobView } from './jobs/job-view.ts';
+export { WebhookPolicy, newWebhookSecret } from './jobs/webhooks.ts';

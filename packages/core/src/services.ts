@@ -14,6 +14,11 @@ import { RedisKeyStore } from './keys/redis-key-store.ts';
 import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { RedisIdempotencyStore } from './idempotency/redis-idempotency-store.ts';
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store.ts';
+import { JobService } from './jobs/job-service.ts';
+import type { JobStore } from './jobs/job-store.ts';
+import { RedisJobStore } from './jobs/redis-job-store.ts';
+import { SqliteJobStore } from './jobs/sqlite-job-store.ts';
+import { WebhookPolicy } from './jobs/webhooks.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import { RedisLedger } from './ledger/redis-ledger.ts';
 import { SqliteLedger } from './ledger/sqlite-ledger.ts';
@@ -48,10 +53,13 @@ export interface CoreServices {
   ledger: Ledger;
   /** Idempotency keys of the operations that cost a unit. */
   idempotency: IdempotencyStore;
+  /** Work run in the background (Prefer: respond-async), in the shared store. */
+  jobs: JobService;
   retention: RetentionSweeper;
   /** Whether the quota/key store and the image storage answer now (for /readyz). */
   readiness(): Promise<{ store: boolean; storage: boolean }>;
-  close(): Promise<void>;
+  /** `jobGraceMs`: how long running jobs may still finish before they are stopped and refunded. */
+  close(jobGraceMs?: number): Promise<void>;
 }
 
 export type CoreLogger = RouterLogger & PoolLogger & RedisLogger;
@@ -68,6 +76,7 @@ interface Stores {
   keys: KeyStore;
   ledger: Ledger;
   idempotency: IdempotencyStore;
+  jobs: JobStore;
   ready: () => Promise<boolean>;
   close: () => Promise<void>;
 }
@@ -76,7 +85,7 @@ interface Stores {
  * The quota and key stores: one SQLite file in the data directory by default, or Redis
  * when REDIS_URL is set, so that every instance shares exact counts and the same keys.
  */
-async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'>, clock: Clock, logger?: RedisLogger): Promise<Stores> {
+async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'> & { jobs?: Pick<Config['jobs'], 'finishedTtlMs'> }, clock: Clock, logger?: RedisLogger): Promise<Stores> {
   if (config.redisUrl) {
     const redis: Redis = await connectRedis(config.redisUrl, { ...(logger ? { logger } : {}), commandTimeoutMs: config.redisTimeoutMs });
     return {
@@ -84,6 +93,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
       keys: new RedisKeyStore(redis),
       ledger: new RedisLedger(redis),
       idempotency: new RedisIdempotencyStore(redis),
+      jobs: new RedisJobStore(redis, config.jobs?.finishedTtlMs ?? 86_400_000),
       ready: () => isRedisReady(redis),
       close: async () => {
         // A deliberate close is not an outage: keep the outage log quiet.
@@ -103,6 +113,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
     keys: new SqliteKeyStore(db),
     ledger: new SqliteLedger(db),
     idempotency,
+    jobs: new SqliteJobStore(db),
     ready: async () => db.open,
     close: async () => {
       db.close();
@@ -180,6 +191,15 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     clock,
   });
   const retention = new RetentionSweeper(storage, config.imageTtlDays, clock, options.logger);
+  const jobs = new JobService({
+    store: stores.jobs,
+    quota: stores.quota,
+    keys,
+    policy: new WebhookPolicy(config.jobs.webhookAllowHosts),
+    settings: { ...config.jobs, progressIntervalMs: 100 },
+    clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   return {
     config,
     clock,
@@ -193,13 +213,15 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     storage,
     ledger: stores.ledger,
     idempotency: stores.idempotency,
+    jobs,
     retention,
     async readiness() {
       const [store, storageReady] = await Promise.all([stores.ready(), storage.isReady()]);
       return { store, storage: storageReady };
     },
-    async close() {
+    async close(jobGraceMs = 0) {
       retention.stop();
+      await jobs.close(jobGraceMs);
       await enhancePool.close();
       await stores.close();
     },

@@ -17,7 +17,7 @@ export const MAX_TRPC_BATCH = 10;
 export const MAX_JSON_DEPTH = 32;
 
 /** Operations that take an upload; every other body is JSON and small. */
-const UPLOAD_PATHS = new Set(['/api/enhance', '/trpc/enhance']);
+const UPLOAD_PATHS = new Set(['/api/enhance', '/trpc/enhance', '/trpc/enhanceJob']);
 
 /** The media type alone, lower-cased: media types are case-insensitive (RFC 9110 8.3.1). */
 export const mediaTypeOf = (header: string | undefined) => header?.split(';', 1)[0]!.trim().toLowerCase() ?? '';

@@ -9,15 +9,18 @@ import {
   type EnhanceInput,
   type EnhancedImageRecord,
   type Scale,
+  type WorkHooks,
 } from '@aiphoto/core';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Context } from '../context.ts';
+import type { Answer, Context } from '../context.ts';
 import { idempotently } from '../idempotency.ts';
 import type { AppCaller } from '../router.ts';
 import { COMMON_ERRORS, uploadProcedure } from '../procedures.ts';
-import { count } from './fields.ts';
+import { accepted, prefersAsync } from './async.ts';
+import { count, webhookUrlField } from './fields.ts';
+import { assertNoWebhookWithoutJob } from './generate.ts';
 
 /** POST /api/enhance: a photo in, the URL of its AI-upscaled version out. */
 
@@ -51,6 +54,7 @@ export const enhanceInputSchema = z.object({
     .enum(OUTPUT_FORMATS, { error: `format must be one of: ${OUTPUT_FORMATS.join(', ')}.` })
     .default('png')
     .meta({ description: 'Output format; JPEG flattens transparency onto white.' }),
+  webhook_url: webhookUrlField,
 }) satisfies z.ZodType<EnhanceInput, unknown>;
 
 export const enhanceOutputSchema = z
@@ -103,7 +107,7 @@ function enhanceBody(image: EnhancedImageRecord, ctx: Context): EnhanceResponse 
  * `uploadProcedure` unpacks into the plain object this schema validates. The cast is
  * type-only, so trpc-to-openapi still documents the real multipart fields.
  */
-const enhanceInput = enhanceInputSchema as unknown as z.ZodType<EnhanceInput, FormData | z.input<typeof enhanceInputSchema>>;
+export const enhanceInput = enhanceInputSchema as unknown as z.ZodType<EnhanceInput & { webhook_url?: string | undefined }, FormData | z.input<typeof enhanceInputSchema>>;
 
 export const enhance = uploadProcedure
   .meta({
@@ -122,13 +126,17 @@ export const enhance = uploadProcedure
   .input(enhanceInput)
   .output(enhanceOutputSchema)
   .mutation(async ({ ctx, input }) => {
-    return idempotently(ctx, 'enhance', input, async () => {
-      const image = await ctx.services.enhance.enhance(ctx.caller, input, ctx.signal);
-      return { body: enhanceBody(image, ctx), quota: image.quota };
-    });
+    assertNoWebhookWithoutJob(input);
+    return idempotently(ctx, 'enhance', input, () => enhanceAnswer(ctx, input, ctx.signal));
   });
 
-const FIELDS = new Set(['strength', 'scale', 'format']);
+/** The work of one enhance request, for the synchronous call and for a job alike. */
+export async function enhanceAnswer(ctx: Context, input: EnhanceInput, signal: AbortSignal, hooks?: WorkHooks): Promise<Answer<EnhanceResponse>> {
+  const image = await ctx.services.enhance.enhance(ctx.caller, input, signal, hooks);
+  return { body: enhanceBody(image, ctx), quota: image.quota };
+}
+
+const FIELDS = new Set(['strength', 'scale', 'format', 'webhook_url']);
 
 const hasFastifyCode = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string';
 
@@ -159,7 +167,7 @@ export const enhanceRestRoute: FastifyPluginAsync<{
   call: (request: FastifyRequest, reply: FastifyReply) => AppCaller;
 }> = async (app, { maxUploadBytes, call }) => {
   await app.register(multipart, {
-    limits: { fileSize: maxUploadBytes, files: 1, fields: FIELDS.size, fieldSize: 1024, parts: FIELDS.size + 1 },
+    limits: { fileSize: maxUploadBytes, files: 1, fields: FIELDS.size, fieldSize: 4096, parts: FIELDS.size + 1 },
   });
 
   app.post('/api/enhance', async (request, reply) => {
@@ -185,6 +193,8 @@ export const enhanceRestRoute: FastifyPluginAsync<{
       throw new InvalidRequestError('The multipart body is malformed or was cut short.');
     }
     // The schema validates what the parts held; the cast only says so to the typed caller.
-    return call(request, reply).enhance(fields as z.input<typeof enhanceInputSchema>);
+    const input = fields as z.input<typeof enhanceInputSchema>;
+    if (prefersAsync(request.headers.prefer)) return accepted(reply, await call(request, reply).enhanceJob(input));
+    return call(request, reply).enhance(input);
   });
 };

@@ -1,4 +1,6 @@
 import {
+  InvalidRequestError,
+  UnsupportedMediaTypeError,
   DEFAULT_MODEL,
   DEFAULT_RATIO,
   DEFAULT_STYLE,
@@ -8,12 +10,17 @@ import {
   findStyle,
   type GeneratedImageRecord,
   type Style,
+  type WorkHooks,
 } from '@aiphoto/core';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Context } from '../context.ts';
+import type { Answer, Context } from '../context.ts';
+import { mediaTypeOf } from '../edge/request-guards.ts';
 import { idempotently } from '../idempotency.ts';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
-import { count } from './fields.ts';
+import type { AppCaller } from '../router.ts';
+import { accepted, prefersAsync } from './async.ts';
+import { count, webhookUrlField } from './fields.ts';
 
 /** POST /api/generate: a text prompt in, the URL of a stored image out. */
 
@@ -73,13 +80,16 @@ export const generateInputSchema = z.object({
     .min(1, { error: 'n must be at least 1.' })
     .default(1)
     .meta({ description: 'Images to generate, one unit each, reserved all-or-nothing; at most the limit in GET /api/models (`max_images_per_request`).', example: 1 }),
+  webhook_url: webhookUrlField,
 });
+
+export type GenerateInput = z.output<typeof generateInputSchema>;
 
 /** Fields this operation reads; anything else a caller sends is named in `warnings`, not ignored in silence. */
 const KNOWN_FIELDS = new Set(Object.keys(generateInputSchema.shape));
 
 /** The generate body as a caller may send it: unknown fields are kept so they can be named. */
-const generateInput = generateInputSchema.catchall(z.unknown());
+export const generateInput = generateInputSchema.catchall(z.unknown());
 
 export const generateOutputSchema = z
   .object({
@@ -143,6 +153,42 @@ function generateBody(image: GeneratedImageRecord, ctx: Context, notes: readonly
   };
 }
 
+export type GenerateBody = z.input<typeof generateOutputSchema>;
+
+/**
+ * The work of one generate request, for the synchronous call and for a job alike: the same
+ * service call, the same body.
+ */
+export async function generateAnswer(ctx: Context, input: GenerateInput & Record<string, unknown>, signal: AbortSignal, hooks?: WorkHooks): Promise<Answer<GenerateBody>> {
+  const unknown = Object.keys(input).filter((field) => !KNOWN_FIELDS.has(field));
+  const notes = unknown.slice(0, 10).map((field) => `${field.slice(0, 40)}: not a field of this operation; it was ignored.`);
+  const request = {
+    prompt: input.prompt,
+    model: input.model,
+    style: input.style,
+    ratio: input.ratio,
+    ...(input.seed === undefined ? {} : { seed: input.seed }),
+    ...(input.negative_prompt === undefined ? {} : { negativePrompt: input.negative_prompt }),
+  };
+  const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, signal, hooks);
+  const body = generateBody(images[0]!, ctx, notes);
+  const all = images.map((image) => ({
+    id: image.id,
+    url: ctx.imageUrl(image.fileName),
+    width: image.width,
+    height: image.height,
+    ...(image.seed === undefined ? {} : { seed: image.seed }),
+  }));
+  return { body: images.length > 1 ? { ...body, images: all } : body, quota: images.at(-1)!.quota };
+}
+
+/** A webhook is a job's: a synchronous caller is already waiting for the answer. */
+export function assertNoWebhookWithoutJob(input: { webhook_url?: string | undefined }): void {
+  if (input.webhook_url !== undefined) {
+    throw new InvalidRequestError('webhook_url is for jobs: send the request with the header "Prefer: respond-async".', { field: 'webhook_url' });
+  }
+}
+
 export const generate = procedure
   .meta({
     openapi: {
@@ -159,28 +205,8 @@ export const generate = procedure
   .input(generateInput)
   .output(generateOutputSchema)
   .mutation(async ({ ctx, input }) => {
-    const unknown = Object.keys(input).filter((field) => !KNOWN_FIELDS.has(field));
-    const notes = unknown.slice(0, 10).map((field) => `${field.slice(0, 40)}: not a field of this operation; it was ignored.`);
-    const request = {
-      prompt: input.prompt,
-      model: input.model,
-      style: input.style,
-      ratio: input.ratio,
-      ...(input.seed === undefined ? {} : { seed: input.seed }),
-      ...(input.negative_prompt === undefined ? {} : { negativePrompt: input.negative_prompt }),
-    };
-    return idempotently(ctx, 'generate', input, async () => {
-      const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
-      const body = generateBody(images[0]!, ctx, notes);
-      const all = images.map((image) => ({
-        id: image.id,
-        url: ctx.imageUrl(image.fileName),
-        width: image.width,
-        height: image.height,
-        ...(image.seed === undefined ? {} : { seed: image.seed }),
-      }));
-      return { body: images.length > 1 ? { ...body, images: all } : body, quota: images.at(-1)!.quota };
-    });
+    assertNoWebhookWithoutJob(input);
+    return idempotently(ctx, 'generate', input, () => generateAnswer(ctx, input, ctx.signal));
   });
 
 /**
@@ -191,9 +217,26 @@ export const generate = procedure
 export const generateImages = procedure
   .input(generateInputSchema)
   .mutation(async ({ ctx, input }) => {
+    assertNoWebhookWithoutJob(input);
     const request = { prompt: input.prompt, model: input.model, style: input.style, ratio: input.ratio };
     return idempotently(ctx, 'generateImages', input, async () => {
       const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
       return { body: images.map((image) => ({ ...generateBody(image, ctx), fileName: image.fileName })), quota: images.at(-1)!.quota };
     });
   });
+
+/**
+ * The REST route for `generate` and its job twin: the same JSON body either way; with
+ * `Prefer: respond-async` the answer is 202 and a job instead of the image.
+ */
+export const generateRestRoute: FastifyPluginAsync<{ call: (request: FastifyRequest, reply: FastifyReply) => AppCaller }> = async (app, { call }) => {
+  app.post('/api/generate', async (request, reply) => {
+    // Fastify would read text/plain as a string; this operation reads JSON only.
+    if (request.body !== undefined && mediaTypeOf(request.headers['content-type']) !== 'application/json') {
+      throw new UnsupportedMediaTypeError('Send the request body as application/json.');
+    }
+    const input = (request.body ?? {}) as z.input<typeof generateInput>;
+    if (prefersAsync(request.headers.prefer)) return accepted(reply, await call(request, reply).generateJob(input));
+    return call(request, reply).generate(input);
+  });
+};

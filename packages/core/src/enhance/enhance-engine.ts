@@ -64,7 +64,7 @@ export class EnhanceEngine {
   }
 
   /** The model's own output, 0–255 floats, tiled. */
-  async reconstruct(image: DecodedImage, scale: Scale, signal?: AbortSignal): Promise<Float32Array> {
+  async reconstruct(image: DecodedImage, scale: Scale, signal?: AbortSignal, onTile?: (done: number, total: number) => void): Promise<Float32Array> {
     const { session, inputMax } = await this.load(scale);
     return upscaleTiled(session, image.rgb, image.width, image.height, {
       scale,
@@ -72,13 +72,14 @@ export class EnhanceEngine {
       maxTile: this.options.maxTile,
       overlap: this.options.overlap,
       ...(signal ? { signal } : {}),
+      ...(onTile ? { onTile } : {}),
     });
   }
 
-  async enhance(job: EnhanceJob, signal?: AbortSignal): Promise<EnhanceOutput> {
+  async enhance(job: EnhanceJob, signal?: AbortSignal, onTile?: (done: number, total: number) => void): Promise<EnhanceOutput> {
     const width = job.width * job.scale;
     const height = job.height * job.scale;
-    const reconstructed = await this.reconstruct(job, job.scale, signal);
+    const reconstructed = await this.reconstruct(job, job.scale, signal, onTile);
     const classical = await resizeLanczos(job.rgb, 3, job.width, job.height, job.scale);
     const rgb = blend(classical, reconstructed, strengthWeight(job.strength));
     const alpha = job.alpha && (await resizeLanczos(job.alpha, 1, job.width, job.height, job.scale));

@@ -4,6 +4,7 @@ import type { EngineOptions, EnhanceJob, EnhanceOutput } from './enhance-engine.
 
 export type WorkerRequest = { type: 'run'; id: number; job: EnhanceJob } | { type: 'cancel'; id: number };
 export type WorkerReply =
+  | { id: number; progress: { done: number; total: number } }
   | { id: number; ok: true; output: EnhanceOutput }
   | { id: number; ok: false; aborted: boolean; message: string };
 
@@ -13,6 +14,7 @@ interface PendingJob {
   signal: AbortSignal | undefined;
   /** Called when a worker takes the job. */
   onStart: () => void;
+  listeners: JobListeners;
   /** Set when the job ran past the time limit and was told to stop. */
   timedOut: boolean;
   timer: NodeJS.Timeout | undefined;
@@ -29,9 +31,17 @@ export interface PoolLogger {
   error(object: object, message: string): void;
 }
 
+/** What a caller may learn of its job while it runs. */
+export interface JobListeners {
+  /** A worker took the job. */
+  onStart?: () => void;
+  /** The worker finished a tile. */
+  onTile?: (done: number, total: number) => void;
+}
+
 /** A place in the pool, taken before quota is reserved so a full queue never costs a unit. */
 export interface EnhanceTicket {
-  run(job: EnhanceJob, signal?: AbortSignal): Promise<EnhanceOutput>;
+  run(job: EnhanceJob, signal?: AbortSignal, listeners?: JobListeners): Promise<EnhanceOutput>;
   /** Gives the place back without running anything; does nothing once `run` was called. */
   release(): void;
   /** Whether a worker has begun the job (the CPU is being spent). */
@@ -84,10 +94,10 @@ export class EnhancePool {
       }
     };
     return {
-      run: (job, signal) => {
+      run: (job, signal, listeners = {}) => {
         if (used) return Promise.reject(new Error('ticket already used'));
         used = true;
-        return this.enqueue(job, signal, () => (started = true)).finally(() => this.admitted--);
+        return this.enqueue(job, signal, () => (started = true), listeners).finally(() => this.admitted--);
       },
       release: finish,
       get started() {
@@ -96,10 +106,10 @@ export class EnhancePool {
     };
   }
 
-  private enqueue(job: EnhanceJob, signal: AbortSignal | undefined, onStart: () => void): Promise<EnhanceOutput> {
+  private enqueue(job: EnhanceJob, signal: AbortSignal | undefined, onStart: () => void, listeners: JobListeners): Promise<EnhanceOutput> {
     return new Promise<EnhanceOutput>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const pending: PendingJob = { id: this.nextId++, job, signal, onStart, timedOut: false, timer: undefined, resolve, reject };
+      const pending: PendingJob = { id: this.nextId++, job, signal, onStart, listeners, timedOut: false, timer: undefined, resolve, reject };
       signal?.addEventListener(
         'abort',
         () => {
@@ -127,6 +137,7 @@ export class EnhancePool {
       const pending = this.waiting.shift()!;
       slot.current = pending;
       pending.onStart();
+      pending.listeners.onStart?.();
       const worker = slot.worker;
       pending.timer = setTimeout(() => {
         pending.timedOut = true;
@@ -142,6 +153,10 @@ export class EnhancePool {
     worker.on('message', (reply: WorkerReply) => {
       const pending = slot.current;
       if (!pending || pending.id !== reply.id) return;
+      if ('progress' in reply) {
+        pending.listeners.onTile?.(reply.progress.done, reply.progress.total);
+        return;
+      }
       slot.current = undefined;
       clearTimeout(pending.timer);
       if (reply.ok) pending.resolve(reply.output);

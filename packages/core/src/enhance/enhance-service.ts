@@ -5,6 +5,7 @@ import { keepInLedger, type Ledger } from '../ledger/ledger.ts';
 import { utcDay, type QuotaService, type QuotaSnapshot, type Reservation } from '../quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from '../storage/image-storage.ts';
 import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
+import type { WorkHooks } from '../work-hooks.ts';
 import type { Scale } from '../catalog.ts';
 import { decodePixels, inspectUpload, type OutputFormat, type UploadLimits } from './image-io.ts';
 
@@ -58,7 +59,7 @@ export class EnhanceService {
     },
   ) {}
 
-  async enhance(caller: Caller, input: EnhanceInput, abortSignal?: AbortSignal): Promise<EnhancedImageRecord> {
+  async enhance(caller: Caller, input: EnhanceInput, abortSignal?: AbortSignal, hooks: WorkHooks = {}): Promise<EnhancedImageRecord> {
     if (input.image.size > this.deps.limits.maxUploadBytes) {
       throw new PayloadTooLargeError(`The image is larger than the ${this.deps.limits.maxUploadBytes}-byte upload limit.`);
     }
@@ -71,7 +72,13 @@ export class EnhanceService {
       ticket = this.deps.pool.admit();
       const decoded = await decodePixels(inspected, this.deps.limits);
       reservation = await this.deps.quota.reserve(caller.account);
-      const output = await ticket.run({ ...decoded, scale, strength: input.strength, format: input.format }, abortSignal);
+      hooks.reserved?.(reservation);
+      hooks.progress?.({ stage: 'queued', progress: 0 });
+      const output = await ticket.run({ ...decoded, scale, strength: input.strength, format: input.format }, abortSignal, {
+        onStart: () => hooks.progress?.({ stage: 'upscaling', progress: 0 }),
+        onTile: (done, total) => hooks.progress?.({ stage: done === total ? 'encoding' : 'upscaling', progress: done / total }),
+      });
+      hooks.progress?.({ stage: 'storing', progress: 1 });
       const stored = await this.deps.storage.save(output.bytes, imageExtension(input.format)!);
       abortSignal?.throwIfAborted();
       reservation.commit();

@@ -18,7 +18,8 @@ port.on('message', async (message: WorkerRequest) => {
   const controller = new AbortController();
   running.set(message.id, controller);
   try {
-    const output = await engine.enhance(message.job, controller.signal);
+    const onTile = (done: number, total: number) => port.postMessage({ id: message.id, progress: { done, total } } satisfies WorkerReply);
+    const output = await engine.enhance(message.job, controller.signal, onTile);
     const reply: WorkerReply = { id: message.id, ok: true, output };
     port.postMessage(reply, [output.bytes.buffer as ArrayBuffer]);
   } catch (error) {

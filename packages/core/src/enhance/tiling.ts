@@ -56,6 +56,8 @@ export interface TiledUpscaleOptions {
   maxTile: number;
   overlap: number;
   signal?: AbortSignal;
+  /** Called after each tile with the tiles done and the tiles in all (a job's real progress). */
+  onTile?: (done: number, total: number) => void;
 }
 
 /** RGB 0–255 in, RGB float 0–255 out (unclamped), `scale` times larger on each side. */
@@ -77,6 +79,8 @@ export async function upscaleTiled(
   const columnFeather = featherOf(columns, overlap);
   const rowFeather = featherOf(rows, overlap);
 
+  const total = rows.length * columns.length;
+  let done = 0;
   for (const row of rows) {
     for (const column of columns) {
       options.signal?.throwIfAborted();
@@ -108,6 +112,7 @@ export async function upscaleTiled(
           output[o + 2] = output[o + 2]! + result[t + 2]! * fromModel * weight;
         }
       }
+      options.onTile?.(++done, total);
     }
   }
   return output;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, KeyStore } from './key-store.ts';
+import { newWebhookSecret } from '../jobs/webhooks.ts';
 
 export const KEY_PREFIX = 'aip_';
 /** 32 random bytes, base64url: 43 characters after the prefix. */
@@ -57,5 +58,14 @@ export class KeyService {
 
   revoke(id: string): Promise<boolean> {
     return this.store.revoke(id, this.clock().toISOString());
+  }
+
+  /**
+   * The key's webhook signing secret, made on first use; `rotate` replaces it (receivers
+   * must then verify with the new one). Undefined when no such key exists.
+   */
+  async webhookSecret(id: string, options: { rotate?: boolean } = {}): Promise<string | undefined> {
+    if (!(await this.store.list()).some((record) => record.id === id)) return undefined;
+    return this.store.setWebhookSecret(id, newWebhookSecret(), !options.rotate);
   }
 }

@@ -43,5 +43,16 @@ export function describeKeyStore(name: string, setup: () => { open: () => Promis
       expect((await store.findByHash('hash-of-key_r'))?.revokedAt).toBe('2026-11-25T11:00:00.000Z');
       expect(await store.revoke('key_missing', '2026-11-25T11:00:00.000Z')).toBe(false);
     });
+
+    it('keeps a webhook secret once set, until it is replaced, and never in the key record', async () => {
+      const store = await open();
+      await store.insert(record('key_w', '2026-11-25T10:00:00.000Z'));
+      expect(await store.webhookSecret('key_w')).toBeUndefined();
+      expect(await store.setWebhookSecret('key_w', 'whsec_first', true)).toBe('whsec_first');
+      expect(await store.setWebhookSecret('key_w', 'whsec_second', true)).toBe('whsec_first');
+      expect(await store.setWebhookSecret('key_w', 'whsec_third', false)).toBe('whsec_third');
+      expect(await store.webhookSecret('key_w')).toBe('whsec_third');
+      expect(JSON.stringify(await store.list())).not.toContain('whsec_');
+    });
   });
 }

@@ -17,4 +17,11 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; returns false when no such key exists. */
   revoke(id: string, at: string): Promise<boolean>;
+  /**
+   * The key's webhook signing secret. Unlike the key it is kept as it is: signing needs it,
+   * and it is worth nothing without the receiver it signs for.
+   */
+  webhookSecret(id: string): Promise<string | undefined>;
+  /** Sets it, unless `onlyIfUnset` and one exists; returns the secret in force afterwards. */
+  setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean): Promise<string>;
 }

@@ -10,6 +10,7 @@ import type { ApiKeyRecord, KeyStore } from './key-store.ts';
 export class RedisKeyStore implements KeyStore {
   private readonly records: string;
   private readonly byHash: string;
+  private readonly secrets: string;
 
   constructor(
     private readonly redis: Redis,
@@ -17,6 +18,7 @@ export class RedisKeyStore implements KeyStore {
   ) {
     this.records = `${prefix}:keys`;
     this.byHash = `${prefix}:keys:by-hash`;
+    this.secrets = `${prefix}:keys:webhook-secrets`;
   }
 
   async insert(record: ApiKeyRecord) {
@@ -48,5 +50,15 @@ export class RedisKeyStore implements KeyStore {
       await withRedis(() => this.redis.hset(this.records, id, JSON.stringify(record)));
     }
     return true;
+  }
+
+  async webhookSecret(id: string) {
+    return (await withRedis(() => this.redis.hget(this.secrets, id))) ?? undefined;
+  }
+
+  async setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean) {
+    if (onlyIfUnset) await withRedis(() => this.redis.hsetnx(this.secrets, id, secret));
+    else await withRedis(() => this.redis.hset(this.secrets, id, secret));
+    return (await this.webhookSecret(id))!;
   }
 }

@@ -27,6 +27,9 @@ export class SqliteKeyStore implements KeyStore {
   private readonly findByHashStatement;
   private readonly listStatement;
   private readonly revokeStatement;
+  private readonly secretStatement;
+  private readonly keepSecretStatement;
+  private readonly replaceSecretStatement;
 
   constructor(db: SqliteDatabase) {
     this.insertStatement = prepare<ApiKeyRecord>(
@@ -39,6 +42,12 @@ export class SqliteKeyStore implements KeyStore {
     this.revokeStatement = prepare<[string, string], { id: string }>(
       db,
       'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING id',
+    );
+    this.secretStatement = prepare<[string], { secret: string }>(db, 'SELECT secret FROM webhook_secrets WHERE key_id = ?');
+    this.keepSecretStatement = prepare<[string, string]>(db, 'INSERT INTO webhook_secrets (key_id, secret) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING');
+    this.replaceSecretStatement = prepare<[string, string]>(
+      db,
+      'INSERT INTO webhook_secrets (key_id, secret) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE SET secret = excluded.secret',
     );
   }
 
@@ -57,5 +66,14 @@ export class SqliteKeyStore implements KeyStore {
 
   async revoke(id: string, at: string) {
     return this.revokeStatement.get([at, id]) !== undefined;
+  }
+
+  async webhookSecret(id: string) {
+    return this.secretStatement.get([id])?.secret;
+  }
+
+  async setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean) {
+    (onlyIfUnset ? this.keepSecretStatement : this.replaceSecretStatement).run([id, secret]);
+    return this.secretStatement.get([id])!.secret;
   }
 }

@@ -20,6 +20,8 @@ export interface ImageGenerationRequest {
   style: Style;
   ratio: Ratio;
   abortSignal?: AbortSignal;
+  /** Asynchronous providers report their own status here each time they poll (a job's stage). */
+  onStatus?: (status: string) => void;
 }
 
 export interface ProviderWarning {

@@ -94,12 +94,20 @@ export class ProviderRouter {
       const observe = (outcome: 'success' | 'moderation' | 'retryable' | 'fatal') =>
         this.options.observer?.providerAttempt({ provider: provider.id, outcome, seconds: (performance.now() - started) / 1000 });
       try {
-        const { seed, negativePrompt, ...common } = request;
+        const { seed, negativePrompt, onStatus, ...common } = request;
+        onStatus?.(`${provider.id}: requesting`);
         const honoured = {
           ...(seed !== undefined && capabilities?.seed ? { seed } : {}),
           ...(negativePrompt !== undefined && capabilities?.negativePrompt ? { negativePrompt } : {}),
         };
-        const result = await provider.generate({ ...common, ...honoured, upstreamModel, ...(options ? { options } : {}), abortSignal });
+        const result = await provider.generate({
+          ...common,
+          ...honoured,
+          upstreamModel,
+          ...(options ? { options } : {}),
+          abortSignal,
+          ...(onStatus ? { onStatus: (status: string) => onStatus(`${provider.id}: ${status}`) } : {}),
+        });
         observe('success');
         this.breakers.delete(provider.id);
         const dropped = [

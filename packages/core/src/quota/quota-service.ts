@@ -35,7 +35,7 @@ export interface QuotaAccount {
  * of the two wins and later calls do nothing, so error paths can refund unconditionally.
  */
 export class Reservation {
-  private settled = false;
+  private settlement: 'held' | 'committed' | 'refunded' = 'held';
 
   constructor(
     private readonly store: QuotaStore,
@@ -56,13 +56,18 @@ export class Reservation {
     return { used: this.used, limit: this.account.limit, remaining: this.remaining, resetAt: this.resetAt };
   }
 
+  /** Whether the units are still held, were kept, or were given back. */
+  get state(): 'held' | 'committed' | 'refunded' {
+    return this.settlement;
+  }
+
   commit(): void {
-    this.settled = true;
+    if (this.settlement === 'held') this.settlement = 'committed';
   }
 
   async refund(): Promise<void> {
-    if (this.settled) return;
-    this.settled = true;
+    if (this.settlement !== 'held') return;
+    this.settlement = 'refunded';
     await this.store.release(this.account.subject, this.day, this.units);
   }
 }

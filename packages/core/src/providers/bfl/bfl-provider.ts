@@ -35,6 +35,7 @@ export class BflImageProvider implements ImageProvider {
     assertMayCarryCredentials(context, submitted.polling_url, this.settings.baseUrl);
     for (const wait of backoff(this.settings.pollIntervalMs)) {
       const poll = await requestJson(context, submitted.polling_url, { headers: auth }, bflResultSchema);
+      request.onStatus?.(poll.status);
       if (poll.status === 'Ready') {
         if (!poll.result) throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'Ready without a sample' });
         // The sample is a signed CDN link: downloaded without the key.

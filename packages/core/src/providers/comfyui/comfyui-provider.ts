@@ -66,6 +66,7 @@ export class ComfyUIImageProvider implements ImageProvider {
     const historyUrl = `${this.settings.baseUrl}/history/${encodeURIComponent(queued.prompt_id)}`;
     for (const wait of backoff(this.settings.pollIntervalMs)) {
       const entry = (await requestJson(context, historyUrl, { headers: auth }, comfyHistorySchema))[queued.prompt_id];
+      request.onStatus?.(entry ? 'running' : 'queued');
       if (entry?.status?.status_str === 'error') {
         throw new ProviderError({ provider: this.id, kind: 'retryable', message: 'the workflow failed on the server' });
       }

@@ -43,6 +43,7 @@ export class FalImageProvider implements ImageProvider {
     for (const url of [submitted.status_url, submitted.response_url]) assertMayCarryCredentials(context, url, this.settings.baseUrl);
     for (const wait of backoff(this.settings.pollIntervalMs)) {
       const { status } = await requestJson(context, submitted.status_url, { headers: auth }, falStatusSchema);
+      request.onStatus?.(status);
       if (status === 'COMPLETED') break;
       if (status !== 'IN_QUEUE' && status !== 'IN_PROGRESS') {
         throw new ProviderError({ provider: this.id, kind: 'retryable', message: `status ${status}` });

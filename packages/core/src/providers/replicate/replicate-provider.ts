@@ -39,6 +39,7 @@ export class ReplicateImageProvider implements ImageProvider {
     assertMayCarryCredentials(context, prediction.urls.get, this.settings.baseUrl);
     const polls = backoff(this.settings.pollIntervalMs);
     while (prediction.status === 'starting' || prediction.status === 'processing') {
+      request.onStatus?.(prediction.status);
       await pause(context, polls.next().value!);
       prediction = await requestJson(context, prediction.urls.get, { headers: auth }, replicatePredictionSchema);
     }

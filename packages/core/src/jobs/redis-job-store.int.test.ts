@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectRedis } from '../redis.ts';
+import { TestRedisServer } from '../testing/redis-server.ts';
+import { describeJobStore, jobRecord } from './job-store.contract.ts';
+import { RedisJobStore } from './redis-job-store.ts';
+
+let server: TestRedisServer;
+let prefixCounter = 0;
+beforeAll(async () => {
+  server = await TestRedisServer.start();
+});
+afterAll(() => server.stop());
+
+describeJobStore('redis', () => {
+  const prefix = `jobs${prefixCounter++}`;
+  let client: Redis | undefined;
+  return {
+    open: async () => {
+      client = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
+      return new RedisJobStore(client, 60_000, prefix);
+    },
+    cleanup: () => client?.disconnect(),
+  };
+});
+
+it('lets a finished job expire after the retention time, and lists without it', async () => {
+  const client = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
+  try {
+    const store = new RedisJobStore(client, 200, `expiry${prefixCounter++}`);
+    const job = jobRecord({ subject: 'key:expiry' });
+    await store.create(job);
+    await store.update(job.id, { status: 'succeeded' });
+    expect((await store.list('key:expiry', { limit: 5 })).map((listed) => listed.id)).toEqual([job.id]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await store.get(job.id)).toBeUndefined();
+    expect(await store.list('key:expiry', { limit: 5 })).toEqual([]);
+  } finally {
+    client.disconnect();
+  }
+});
