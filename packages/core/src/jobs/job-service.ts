@@ -319,6 +319,7 @@ export class JobService {
     clearInterval(this.timer);
     const settled = () => Promise.all([...this.local.values()].map((job) => job.done));
     await Promise.race([settled(), sleep(graceMs)]);
+    if (this.local.size > 0) this.deps.logger?.warn({ jobs: this.local.size }, 'stopping the jobs still running: they end failed and refunded');
     for (const job of this.local.values()) job.controller.abort(new ServiceUnavailableError(SHUTDOWN_MESSAGE));
     await Promise.race([settled(), sleep(5_000)]);
     for (const delivery of this.deliveries) delivery.controller.abort();

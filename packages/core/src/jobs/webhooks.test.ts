@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { WebhookPolicy, newWebhookSecret } from './webhooks.ts';
+
+const lookup = (policy: WebhookPolicy, hostname: string) =>
+  new Promise<{ error: Error | null; address: unknown }>((resolve) =>
+    policy.lookupFor(hostname)(hostname, {}, (error, address) => resolve({ error, address })),
+  );
+
+describe('WebhookPolicy', () => {
+  it('accepts https to public addresses and nothing else by default', async () => {
+    const policy = new WebhookPolicy();
+    expect((await policy.check('https://93.184.215.14/hooks?x=1')).href).toBe('https://93.184.215.14/hooks?x=1');
+    expect((await policy.check('https://[2606:4700::1111]/hook')).hostname).toBe('[2606:4700::1111]');
+    for (const url of ['https://127.0.0.1/', 'https://10.0.0.1/', 'https://[fe80::1]/', 'https://[64:ff9b::a00:1]/', 'https://224.0.0.1/', 'https://255.255.255.255/', 'http://93.184.215.14/']) {
+      await expect(policy.check(url), url).rejects.toMatchObject({ code: 'invalid_request', field: 'webhook_url' });
+    }
+  });
+
+  it('lets the operator allow host names and networks, over http too', async () => {
+    const policy = new WebhookPolicy(['hooks.internal', '10.20.0.0/16', '::1', ' ']);
+    expect((await policy.check('http://10.20.3.4:8080/h')).port).toBe('8080');
+    expect((await policy.check('http://[::1]/h')).hostname).toBe('[::1]');
+    await expect(policy.check('http://10.21.0.1/h')).rejects.toMatchObject({ code: 'invalid_request' });
+    // A listed name is the operator's word, whatever it resolves to; the name is not looked up at submission.
+    expect(policy.literalRefusal(new URL('http://10.20.1.1/'))).toBeUndefined();
+    expect(policy.literalRefusal(new URL('http://10.30.1.1/'))).toMatch(/AIPHOTO_WEBHOOK_ALLOW_HOSTS/);
+  });
+
+  it('refuses at connection time a name that resolves to a private address (no DNS rebinding)', async () => {
+    const refused = await lookup(new WebhookPolicy(), 'localhost');
+    expect(refused.error?.message).toMatch(/no address webhooks may reach/);
+    const allowed = await lookup(new WebhookPolicy(['localhost']), 'localhost');
+    expect(allowed.error).toBeNull();
+    expect(['127.0.0.1', '::1']).toContain(allowed.address);
+  });
+
+  it('makes secrets in the Standard Webhooks form, each one new', () => {
+    const secret = newWebhookSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
+    expect(newWebhookSecret()).not.toBe(secret);
+  });
+});
