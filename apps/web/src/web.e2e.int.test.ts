@@ -172,13 +172,71 @@ describe('the web page in Chromium', () => {
     await page.locator('#strength').fill('8');
     const answered = page.waitForResponse((response) => response.url().endsWith('/api/enhance'), { timeout: 60_000 });
     await page.getByRole('button', { name: 'Enhance', exact: true }).click();
-    // The slider's value is what the server was asked for, and what it did.
-    expect(await (await answered).json()).toMatchObject({ success: true, strength: 8 });
+    // Submitted as a job: 202 and the job to watch.
+    const submitted = await answered;
+    expect(submitted.status()).toBe(202);
+    const { id } = await submitted.json();
     const sizes = page.getByTestId('enhance-sizes');
     await sizes.waitFor({ timeout: 60_000 });
     expect(await sizes.textContent()).toBe('64x48 → 256x192');
     await expect.poll(usage).toBe('1');
+    // The slider's value is what the server was asked for, and what it did.
+    expect(await (await t.fetch(`/api/jobs/${id}`)).json()).toMatchObject({ status: 'succeeded', result: { strength: 8 } });
     await shot('4-enhanced');
+  });
+
+  async function choosePhoto(width: number, height: number) {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-e2e-')), 'photo.png');
+    const astronaut = path.resolve(import.meta.dirname, '../../../bench/photos/astronaut.png');
+    await sharp(astronaut).extract({ left: 100, top: 20, width, height }).png().toFile(file);
+    await page.setInputFiles('#enhance-file', file);
+  }
+
+  // Small tiles: a photo of a few hundred pixels takes many tiles, seconds of work to watch.
+  const TILED = { AIPHOTO_ENHANCE_TILE: '64' };
+
+  it('shows an enhancement\'s real progress, elapsed time and an estimate, and Cancel stops it', async () => {
+    await open(TILED);
+    await choosePhoto(256, 256);
+    await page.getByRole('button', { name: 'Enhance', exact: true }).click();
+    const progress = page.getByTestId('job-progress');
+    await progress.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('job-stage').textContent(), { timeout: 30_000 }).toBe('Upscaling…');
+    await expect.poll(() => page.getByTestId('job-times').textContent(), { timeout: 30_000 }).toMatch(/^([1-9]\d?)% · \d+s · about \d+s left$/);
+    expect(Number(await progress.locator('progress').getAttribute('value'))).toBeGreaterThan(0);
+    await shot('6-enhance-progress');
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe('Canceled; the work had begun, so the unit was used.');
+    await progress.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('enhance-sizes').count()).toBe(0);
+    expect((await (await t.fetch('/api/jobs')).json()).jobs[0]).toMatchObject({ status: 'canceled', refunded: false });
+  });
+
+  it('picks a running job up again after a reload, and shows its result when it ends', async () => {
+    await open(TILED);
+    await choosePhoto(200, 160);
+    await page.getByRole('button', { name: 'Enhance', exact: true }).click();
+    await page.getByTestId('job-progress').waitFor({ timeout: 30_000 });
+    await page.reload();
+    await expect.poll(usage).toBe('1');
+    const sizes = page.getByTestId('enhance-sizes');
+    await sizes.waitFor({ timeout: 60_000 });
+    expect(await sizes.textContent()).toBe('200x160 → 800x640');
+    await expect.poll(() => page.locator('img.enhanced').evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBe(800);
+    expect(await page.locator('.gallery li').count()).toBe(1);
+    // Watched until it ended, then forgotten: another reload shows no progress.
+    expect(await page.evaluate(() => localStorage.getItem('aiphoto.jobs.v1'))).toBe('[]');
+  });
+
+  it('records in the gallery the prompt that was sent, not what the box says later', async () => {
+    await open();
+    await generate('the prompt that was sent');
+    await page.getByLabel('Prompt').fill('edited while it ran');
+    await page.getByTestId('generated-image').waitFor();
+    expect(await page.getByTestId('generated-image').getAttribute('alt')).toBe('Generated: the prompt that was sent');
+    expect(await page.locator('.gallery li').first().textContent()).toContain('the prompt that was sent');
   });
 
   it('shows a past result large, then deletes it from the gallery', async () => {

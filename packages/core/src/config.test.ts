@@ -33,7 +33,23 @@ describe('loadConfig', () => {
       timeouts: { attemptMs: 90_000, generationMs: 180_000, pollIntervalMs: 500 },
       limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 2048 * 2048 },
       enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 288, jobTimeoutMs: 120_000 },
+      jobs: { leaseMs: 30_000, finishedTtlMs: 86_400_000, webhookAllowHosts: [], webhookRetryDelaysMs: [10_000, 60_000, 600_000, 3_600_000] },
     });
+  });
+
+  it('reads the job settings: hours kept, lease, webhook allow list and retry waits', () => {
+    expect(
+      loadConfig({
+        AIPHOTO_JOB_TTL_HOURS: '0.5',
+        AIPHOTO_JOB_LEASE_MS: '5000',
+        AIPHOTO_WEBHOOK_ALLOW_HOSTS: ' hooks.internal, 10.0.0.0/8 ,,',
+        AIPHOTO_WEBHOOK_RETRY_DELAYS_MS: '100, 2000',
+      }).jobs,
+    ).toEqual({ leaseMs: 5000, finishedTtlMs: 1_800_000, webhookAllowHosts: ['hooks.internal', '10.0.0.0/8'], webhookRetryDelaysMs: [100, 2000] });
+    for (const bad of ['0', '-5', 'soon', '1,,2', Array.from({ length: 11 }, () => '1').join(',')]) {
+      expect(() => loadConfig({ AIPHOTO_WEBHOOK_RETRY_DELAYS_MS: bad }), bad).toThrow(/AIPHOTO_WEBHOOK_RETRY_DELAYS_MS/);
+    }
+    expect(() => loadConfig({ AIPHOTO_JOB_TTL_HOURS: '0' })).toThrow(/AIPHOTO_JOB_TTL_HOURS/);
   });
 
   it('reads every variable and treats empty strings as unset', () => {

@@ -1,31 +1,47 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
-import { uploadForEnhance, type EnhanceResult } from '../lib/enhance-upload.ts';
+import type { EnhanceResponse } from '@aiphoto/api';
+import { useQuery } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { submitEnhanceJob } from '../lib/enhance-upload.ts';
 import type { ApiFailure } from '../lib/errors.ts';
 import type { GalleryItem } from '../lib/gallery.ts';
+import type { Job } from '../lib/jobs.ts';
 import { useTRPC } from '../lib/trpc.ts';
+import { useWatchedJob } from '../lib/use-job.ts';
 import { CompareSlider } from './CompareSlider.tsx';
 import { ErrorMessage } from './ErrorMessage.tsx';
+import { JobProgress } from './JobProgress.tsx';
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/** Enhancements run as jobs: upload progress, then the worker's tiles, a Cancel button, and a running job picked up again after a reload. */
 export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const catalog = useQuery(trpc.models.queryOptions());
   const status = useQuery(trpc.status.queryOptions());
   const [file, setFile] = useState<File | undefined>();
   const [preview, setPreview] = useState<string | undefined>();
   const [strength, setStrength] = useState(5);
   const [scale, setScale] = useState(4);
-  const [progress, setProgress] = useState<number | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [upload, setUpload] = useState<number | undefined>();
   const [failure, setFailure] = useState<ApiFailure | undefined>();
-  const [result, setResult] = useState<EnhanceResult | undefined>();
+  const [result, setResult] = useState<EnhanceResponse | undefined>();
   const [dragging, setDragging] = useState(false);
+  const abortUpload = useRef<(() => void) | undefined>(undefined);
   const maxBytes = catalog.data?.limits.max_upload_bytes;
 
   useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
+
+  const finished = useCallback(
+    (job: Job) => {
+      const enhanced = job.result as EnhanceResponse;
+      setResult(enhanced);
+      const [width, height] = enhanced.enhanced_size.split('x').map(Number) as [number, number];
+      onResult({ id: enhanced.id, url: enhanced.url, kind: 'enhance', width, height, originalSize: enhanced.original_size, createdAt: job.updated_at });
+    },
+    [onResult],
+  );
+  const job = useWatchedJob('enhance', finished);
+  const busy = upload !== undefined || job.watched !== undefined;
 
   const choose = (chosen: File | undefined) => {
     setResult(undefined);
@@ -46,20 +62,17 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
     form.set('image', file, file.name);
     form.set('strength', String(strength));
     form.set('scale', String(scale));
-    setBusy(true);
     setFailure(undefined);
-    setProgress(0);
+    setUpload(0);
+    const submission = submitEnhanceJob(form, setUpload);
+    abortUpload.current = submission.abort;
     try {
-      const enhanced = await uploadForEnhance(form, setProgress).promise;
-      setResult(enhanced);
-      const [width, height] = enhanced.enhanced_size.split('x').map(Number) as [number, number];
-      onResult({ id: enhanced.id, url: enhanced.url, kind: 'enhance', width, height, originalSize: enhanced.original_size, createdAt: new Date().toISOString() });
+      job.start(await submission.promise);
     } catch (error) {
       setFailure(error as ApiFailure);
     } finally {
-      setBusy(false);
-      setProgress(undefined);
-      void queryClient.invalidateQueries({ queryKey: trpc.status.queryKey() });
+      abortUpload.current = undefined;
+      setUpload(undefined);
     }
   };
 
@@ -111,13 +124,25 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
         </div>
       </div>
       <button type="button" className="primary" disabled={!file || busy} onClick={() => void submit()} aria-busy={busy}>
-        {busy ? (progress !== undefined && progress < 1 ? 'Uploading…' : 'Enhancing…') : 'Enhance'}
+        {upload !== undefined ? 'Uploading…' : busy ? 'Enhancing…' : 'Enhance'}
       </button>
-      {progress !== undefined && <progress max={1} value={progress} aria-label="Upload progress" />}
-      <ErrorMessage failure={failure} resetAt={status.data?.reset_at} />
-      {result && preview && (
+      {upload !== undefined && (
+        <div className="row">
+          <progress max={1} value={upload} aria-label="Upload progress" />
+          <button type="button" onClick={() => abortUpload.current?.()}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {job.running && job.watched && <JobProgress job={job.running} startedAt={job.watched.startedAt} onCancel={job.cancel} canceling={job.canceling} />}
+      <ErrorMessage failure={failure ?? job.failure} resetAt={status.data?.reset_at} />
+      {result && (
         <>
-          <CompareSlider before={preview} after={result.url} width={width} height={height} />
+          {preview ? (
+            <CompareSlider before={preview} after={result.url} width={width} height={height} />
+          ) : (
+            <img className="enhanced" src={result.url} alt="Enhanced" width={width} height={height} />
+          )}
           <div className="row">
             <span data-testid="enhance-sizes">
               {result.original_size} → {result.enhanced_size}

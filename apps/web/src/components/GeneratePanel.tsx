@@ -1,55 +1,56 @@
+import type { GenerateResponse } from '@aiphoto/api';
 import { MAX_PROMPT_CHARACTERS } from '@aiphoto/core/catalog';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
-import { failureFrom, type ApiFailure } from '../lib/errors.ts';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useCallback, useEffect, useState } from 'react';
 import type { GalleryItem } from '../lib/gallery.ts';
+import type { Job, WatchedJob } from '../lib/jobs.ts';
 import { useTRPC } from '../lib/trpc.ts';
+import { submissionFailure, useWatchedJob } from '../lib/use-job.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
+import { JobProgress } from './JobProgress.tsx';
 import { PromptBox } from './PromptBox.tsx';
-import { useNow } from './QuotaMeter.tsx';
 
+/** Generations run as jobs: the page shows the provider's own progress, can cancel, and picks a running one up again after a reload. */
 export function GeneratePanel({ onResult }: { onResult: (item: GalleryItem) => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const catalog = useQuery(trpc.models.queryOptions());
   const status = useQuery(trpc.status.queryOptions());
   const [prompt, setPrompt] = useState('');
   const [model, setModel] = useState('flux-pro');
   const [style, setStyle] = useState('Photorealistic');
   const [ratio, setRatio] = useState('1:1');
-  const [startedAt, setStartedAt] = useState<number | undefined>();
   const [copied, setCopied] = useState(false);
-  const now = useNow(250);
+  const [result, setResult] = useState<{ image: GenerateResponse; prompt: string } | undefined>();
 
-  const generate = useMutation(
-    trpc.generate.mutationOptions({
-      onSuccess: (image) => {
-        onResult({
-          id: image.id,
-          url: image.url,
-          kind: 'generate',
-          width: image.width,
-          height: image.height,
-          createdAt: image.created_at,
-          prompt: prompt.trim(),
-          model: image.model,
-          style: image.style,
-          ratio: image.ratio,
-        });
-      },
-      onSettled: () => {
-        setStartedAt(undefined);
-        void queryClient.invalidateQueries({ queryKey: trpc.status.queryKey() });
-      },
-    }),
+  const finished = useCallback(
+    (job: Job, watched: WatchedJob) => {
+      const image = job.result as GenerateResponse;
+      const sent = watched.prompt ?? '';
+      setResult({ image, prompt: sent });
+      onResult({
+        id: image.id,
+        url: image.url,
+        kind: 'generate',
+        width: image.width,
+        height: image.height,
+        createdAt: image.created_at,
+        prompt: sent,
+        model: image.model,
+        style: image.style,
+        ratio: image.ratio,
+      });
+    },
+    [onResult],
   );
-  useEffect(() => setCopied(false), [generate.data?.url]);
+  const job = useWatchedJob('generate', finished);
+  const submit = useMutation(trpc.generateJob.mutationOptions());
+  useEffect(() => setCopied(false), [result?.image.url]);
 
   const size = catalog.data?.ratios.find((candidate) => candidate.id === ratio) ?? { width: 1, height: 1 };
-  const shown = generate.data ?? undefined;
-  const failure: ApiFailure | undefined = generate.error ? failureFrom(generate.error) : undefined;
+  const shown = result?.image;
+  const busy = submit.isPending || job.watched !== undefined;
+  const failure = submissionFailure(submit.error) ?? job.failure;
   const limit = catalog.data?.limits.max_prompt_characters ?? MAX_PROMPT_CHARACTERS;
-  const elapsed = startedAt ? Math.floor((now.getTime() - startedAt) / 1000) : 0;
 
   return (
     <section aria-labelledby="generate-title" className="panel">
@@ -57,9 +58,9 @@ export function GeneratePanel({ onResult }: { onResult: (item: GalleryItem) => v
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          if (generate.isPending || !prompt.trim()) return;
-          setStartedAt(Date.now());
-          generate.mutate({ prompt, model: model as never, style, ratio: ratio as never });
+          if (busy || !prompt.trim()) return;
+          const sent = prompt.trim();
+          submit.mutate({ prompt: sent, model, style, ratio: ratio as never }, { onSuccess: (submitted) => job.start(submitted, { prompt: sent }) });
         }}
       >
         <PromptBox value={prompt} onChange={setPrompt} limit={limit} />
@@ -94,19 +95,20 @@ export function GeneratePanel({ onResult }: { onResult: (item: GalleryItem) => v
             </select>
           </div>
         </div>
-        <button type="submit" className="primary" disabled={generate.isPending || !prompt.trim()} aria-busy={generate.isPending}>
-          {generate.isPending ? `Generating… ${elapsed}s` : 'Generate'}
+        <button type="submit" className="primary" disabled={busy || !prompt.trim()} aria-busy={busy}>
+          {busy ? 'Generating…' : 'Generate'}
         </button>
         {catalog.data?.models.find((option) => option.id === model)?.offline && (
           <p className="muted small">This model is served by the offline placeholder renderer: it draws a stand-in picture, not AI art.</p>
         )}
       </form>
+      {job.running && job.watched && <JobProgress job={job.running} startedAt={job.watched.startedAt} onCancel={job.cancel} canceling={job.canceling} />}
       <ErrorMessage failure={failure} resetAt={status.data?.reset_at} />
       <figure className="result" style={{ aspectRatio: `${shown?.width ?? size.width} / ${shown?.height ?? size.height}` }} aria-live="polite">
         {shown ? (
-          <img src={shown.url} alt={`Generated: ${prompt}`} width={shown.width} height={shown.height} data-testid="generated-image" />
+          <img src={shown.url} alt={`Generated: ${result?.prompt ?? ""}`} width={shown.width} height={shown.height} data-testid="generated-image" />
         ) : (
-          <figcaption className="muted">{generate.isPending ? 'Working on it…' : 'Your image will appear here.'}</figcaption>
+          <figcaption className="muted">{busy ? 'Working on it…' : 'Your image will appear here.'}</figcaption>
         )}
       </figure>
       {shown && (

@@ -50,6 +50,8 @@ export function describeFailure(failure: ApiFailure, context: { resetAt?: string
       return 'The image could not be made this time. Try again, or pick another model. You were not charged.';
     case 'service_unavailable':
       return 'The service is busy right now. Please try again in a few seconds. You were not charged.';
+    case 'canceled':
+      return failure.message;
     case 'network':
       return 'Could not reach the server. Check your connection and try again.';
     default:

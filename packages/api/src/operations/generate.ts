@@ -154,6 +154,7 @@ function generateBody(image: GeneratedImageRecord, ctx: Context, notes: readonly
 }
 
 export type GenerateBody = z.input<typeof generateOutputSchema>;
+export type GenerateResponse = z.infer<typeof generateOutputSchema>;
 
 /**
  * The work of one generate request, for the synchronous call and for a job alike: the same
