@@ -9,7 +9,7 @@ import { opsRoutes } from './edge/ops.ts';
 import { originFinder, requestContext, requestIdFor } from './edge/request-context.ts';
 import { JSON_BODY_LIMIT } from './edge/request-guards.ts';
 import { frameworkError, responder } from './edge/responder.ts';
-import { REST_OPERATIONS, trpcSurfaces, type ContextFor } from './edge/trpc.ts';
+import { restTemplateOf, trpcSurfaces, type ContextFor } from './edge/trpc.ts';
 import { webApp } from './edge/web-app.ts';
 import { enhanceRestRoute } from './operations/enhance.ts';
 import { generateRestRoute } from './operations/generate.ts';
@@ -105,7 +105,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   const call: (...args: Parameters<ContextFor>) => ReturnType<typeof createCaller> = (request, reply) => createCaller(contextFor(request, reply));
 
   await app.register(requestContext, { services, maxUploadBytes: config.limits.maxUploadBytes });
-  await app.register(responder, { metrics, clock, restPaths: new Set(REST_OPERATIONS.map((operation) => operation.path)) });
+  await app.register(responder, { metrics, clock, restTemplateOf });
   await app.register(connectionLifecycle, { lifecycle });
   await app.register(webApp, { config, webDir: config.webDir ?? DEFAULT_WEB_DIR });
   await app.register(generateRestRoute, { call });

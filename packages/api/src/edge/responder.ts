@@ -112,16 +112,16 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
 
 // Metric labels must stay a fixed set whatever paths callers invent: the matched route
 // template, the REST operation behind trpc-to-openapi's wildcard, or one "unmatched".
-function metricRoute(request: FastifyRequest, restPaths: ReadonlySet<string>): string {
+function metricRoute(request: FastifyRequest, restTemplateOf: (path: string) => string | undefined): string {
   const matched = request.routeOptions.url;
   if (matched === undefined) return 'unmatched';
   if (matched !== '/api/*') return matched;
-  return restPaths.has(request.entryPath) ? request.entryPath : 'unmatched';
+  return restTemplateOf(request.entryPath) ?? 'unmatched';
 }
 
 const isFetchResponse = (payload: unknown): payload is Response => payload instanceof Response;
 
-export const responder = fp<{ metrics: Metrics; clock: () => Date; restPaths: ReadonlySet<string> }>(async (app, { metrics, clock, restPaths }) => {
+export const responder = fp<{ metrics: Metrics; clock: () => Date; restTemplateOf: (path: string) => string | undefined }>(async (app, { metrics, clock, restTemplateOf }) => {
   app.setErrorHandler(async (error, request, reply) => sendFailure(request, reply, recordFailure(request, error)));
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -139,7 +139,7 @@ export const responder = fp<{ metrics: Metrics; clock: () => Date; restPaths: Re
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    metrics.request(metricRoute(request, restPaths), request.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.request(metricRoute(request, restTemplateOf), request.method, reply.statusCode, reply.elapsedTime / 1000);
     // Daily-quota refusals by plan, on every surface (in-flight refusals are not quota).
     for (const failure of request.failures ?? []) {
       if (failure instanceof RateLimitedError && failure.reason === 'daily_limit' && request.identity) {

@@ -12,6 +12,14 @@ export const REST_OPERATIONS = Object.values(appRouter._def.procedures).flatMap(
   return openapi ? [{ method: openapi.method, path: `/api${openapi.path}` }] : [];
 });
 
+const REST_TEMPLATES = REST_OPERATIONS.map((operation) => ({
+  template: operation.path,
+  pattern: new RegExp(`^${operation.path.replace(/\{[^}/]+\}/g, '[^/]+')}$`),
+}));
+
+/** The REST operation's path template a concrete path belongs to (`/api/jobs/{id}`), if any. */
+export const restTemplateOf = (path: string) => REST_TEMPLATES.find(({ pattern }) => pattern.test(path))?.template;
+
 export type ContextFor = (request: FastifyRequest, reply: FastifyReply) => Context;
 
 /**

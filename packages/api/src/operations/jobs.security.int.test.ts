@@ -50,7 +50,8 @@ describe('jobs belong to their caller', () => {
     const submitted = await (await t.generate({ prompt: 'mine' }, { ...owner, prefer: 'respond-async' })).json();
     await watchJob(t.fetch, submitted.id, { headers: owner });
     const { key } = await keyFor(t);
-    for (const stranger of [{ 'x-forwarded-for': '198.51.100.9' }, { 'x-forwarded-for': '203.0.113.7', authorization: `Bearer ${key}` }]) {
+    const strangers: Record<string, string>[] = [{ 'x-forwarded-for': '198.51.100.9' }, { 'x-forwarded-for': '203.0.113.7', authorization: `Bearer ${key}` }];
+    for (const stranger of strangers) {
       for (const method of ['GET', 'DELETE']) {
         const response = await t.fetch(`/api/jobs/${submitted.id}`, { method, headers: stranger });
         expect(response.status).toBe(404);
@@ -62,6 +63,10 @@ describe('jobs belong to their caller', () => {
     for (const id of ['job_doesnotexistdoesnotexist', 'nothing-like-an-id', '..%2F..%2Fetc']) {
       expect((await t.fetch(`/api/jobs/${id}`, { headers: owner })).status).toBe(404);
     }
+    // Metrics name the route template, never a job id a caller chose or was given.
+    const metrics = await (await t.fetch('/metrics')).text();
+    expect(metrics).toContain('route="/api/jobs/{id}"');
+    expect(metrics).not.toContain(submitted.id);
   });
 });
 

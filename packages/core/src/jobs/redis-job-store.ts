@@ -19,6 +19,8 @@ return 1`;
 
 /** How many of a caller's newest jobs are remembered for listing. */
 const LISTED_PER_SUBJECT = 1000;
+/** How many of the newest a listing by status reads, at most: one listing must stay cheap. */
+const SCANNED_BY_STATUS = 200;
 const MAX_ATTEMPTS = 20;
 
 export class RedisJobStore implements JobStore {
@@ -83,7 +85,8 @@ export class RedisJobStore implements JobStore {
 
   async list(subject: string, options: { status?: JobStatus; limit: number }): Promise<JobRecord[]> {
     const subjectKey = this.subjectKey(subject);
-    const ids = await withRedis(() => this.redis.zrevrange(subjectKey, 0, LISTED_PER_SUBJECT - 1));
+    const window = options.status === undefined ? options.limit : Math.max(options.limit, SCANNED_BY_STATUS);
+    const ids = await withRedis(() => this.redis.zrevrange(subjectKey, 0, window - 1));
     const records = await this.records(ids);
     const expired = ids.filter((_, index) => records[index] === undefined);
     if (expired.length > 0) await withRedis(() => this.redis.zrem(subjectKey, ...expired));
