@@ -19,6 +19,7 @@ export default defineConfig({
       'src/storage/**/*.int.test.ts',
       'src/ledger/**/*.int.test.ts',
       'src/idempotency/**/*.int.test.ts',
+      'src/jobs/**/*.int.test.ts',
     ],
     exclude: ['src/enhance/**/*.int.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,

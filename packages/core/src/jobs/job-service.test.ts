@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Caller } from '../access.ts';
+import { openDatabase, type SqliteDatabase } from '../database.ts';
+import { GenerationFailedError, InvalidPromptError } from '../errors.ts';
+import { KeyService } from '../keys/key-service.ts';
+import { SqliteKeyStore } from '../keys/sqlite-key-store.ts';
+import { QuotaService, utcDay } from '../quota/quota-service.ts';
+import { SqliteQuotaStore } from '../quota/sqlite-quota-store.ts';
+import { JobService, type JobWork } from './job-service.ts';
+import { jobRecord } from './job-store.contract.ts';
+import { SqliteJobStore } from './sqlite-job-store.ts';
+import { WebhookPolicy } from './webhooks.ts';
+
+const caller: Caller = { plan: 'free', account: { subject: 'ip:203.0.113.5', limit: 5 } };
+const stranger: Caller = { plan: 'free', account: { subject: 'ip:198.51.100.1', limit: 5 } };
+
+/** A gate a test opens when it wants the work to go on. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let dir: string;
+let db: SqliteDatabase;
+let quota: QuotaService;
+let quotaStore: SqliteQuotaStore;
+let store: SqliteJobStore;
+let now: number;
+const services: JobService[] = [];
+
+function jobService() {
+  const service = new JobService({
+    store,
+    quota: quotaStore,
+    keys: new KeyService(new SqliteKeyStore(db)),
+    policy: new WebhookPolicy(),
+    settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+    clock: () => new Date(now),
+  });
+  services.push(service);
+  return service;
+}
+
+/** Work that reserves a unit like the services do, reports progress, waits for `until`, then returns or throws. */
+function work(until: Promise<void>, outcome: { value?: string; error?: Error } = { value: 'done' }): JobWork<string> {
+  return async (signal, hooks) => {
+    const reservation = await quota.reserve(caller.account);
+    hooks.reserved?.(reservation);
+    hooks.progress?.({ stage: 'running', progress: 0.5 });
+    try {
+      await Promise.race([until, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+      if (outcome.error) throw outcome.error;
+      reservation.commit();
+      return outcome.value!;
+    } catch (error) {
+      await reservation.refund();
+      throw error;
+    }
+  };
+}
+
+const used = () => quotaStore.usage(caller.account.subject, utcDay(new Date()));
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-job-service-'));
+  db = openDatabase(dir);
+  quotaStore = new SqliteQuotaStore(db);
+  quota = new QuotaService(quotaStore);
+  store = new SqliteJobStore(db);
+  now = Date.now();
+});
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.close();
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('JobService', () => {
+  it("answers a refusal before admission as the submission's own error, and records no job", async () => {
+    const jobs = jobService();
+    await expect(
+      jobs.submit(caller, 'generate', async () => {
+        throw new InvalidPromptError('prompt must not be empty.');
+      }, { present: (value) => value }),
+    ).rejects.toBeInstanceOf(InvalidPromptError);
+    expect(await jobs.list(caller, { limit: 10 })).toEqual([]);
+  });
+
+  it('records the job once its unit is reserved, then ends it succeeded with the presented result', async () => {
+    const jobs = jobService();
+    const { open, opened } = gate();
+    const record = await jobs.submit(caller, 'generate', work(opened, { value: 'the image' }), { present: (value) => ({ body: value }) });
+    expect(record).toMatchObject({ status: 'running', subject: caller.account.subject, charge: { units: 1 }, leaseUntil: now + 1_000 });
+    expect(await used()).toBe(1);
+    expect(jobs.active).toBe(1);
+    open();
+    await expect.poll(async () => (await jobs.get(caller, record.id)).status).toBe('succeeded');
+    expect(await jobs.get(caller, record.id)).toMatchObject({ progress: 1, stage: 'done', result: { body: 'the image' } });
+    expect(jobs.active).toBe(0);
+  });
+
+  it('ends a failed job with the error envelope and says it was refunded', async () => {
+    const jobs = jobService();
+    const { open, opened } = gate();
+    const record = await jobs.submit(caller, 'generate', work(opened, { error: new GenerationFailedError('Every provider failed.') }), { present: (value) => value });
+    open();
+    await expect.poll(async () => (await jobs.get(caller, record.id)).status).toBe('failed');
+    expect(await jobs.get(caller, record.id)).toMatchObject({ refunded: true, error: { error: 'generation_failed', message: 'Every provider failed.' } });
+    expect(await used()).toBe(0);
+  });
+
+  it('hides a job from every other caller, and from ids that are not ids', async () => {
+    const jobs = jobService();
+    const record = await jobs.submit(caller, 'generate', work(Promise.resolve()), { present: (value) => value });
+    await expect(jobs.get(stranger, record.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(jobs.cancel(stranger, record.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(jobs.get(caller, `${record.id}x`)).rejects.toMatchObject({ code: 'not_found' });
+    expect(await jobs.list(stranger, { limit: 10 })).toEqual([]);
+  });
+
+  it('cancels a running job here at once, and one running on another instance at its next heartbeat', async () => {
+    const here = jobService();
+    const local = await here.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value });
+    expect(await here.cancel(caller, local.id)).toMatchObject({ status: 'canceled', refunded: true });
+
+    const elsewhere = jobService();
+    const remote = await here.submit(caller, 'enhance', work(new Promise(() => undefined)), { present: (value) => value });
+    const answered = await elsewhere.cancel(caller, remote.id);
+    expect(answered).toMatchObject({ status: 'running', cancelRequested: true });
+    await here.heartbeat();
+    await expect.poll(async () => (await here.get(caller, remote.id)).status).toBe('canceled');
+    expect(await used()).toBe(0);
+  });
+
+  it('ends an abandoned job failed and refunds it exactly once, however many instances notice', async () => {
+    // What a crashed instance leaves behind: a running job holding a unit, never renewed again.
+    const reservation = await quota.reserve(caller.account);
+    const record = jobRecord({ subject: caller.account.subject, charge: { day: reservation.day, units: 1 }, leaseUntil: now + 1_000 });
+    await store.create(record);
+    expect(await used()).toBe(1);
+    const [a, b] = [jobService(), jobService()];
+    expect(await a.recover(now + 500)).toBe(0);
+    const ended = await Promise.all([a.recover(now + 1_001), b.recover(now + 1_001)]);
+    expect(ended.sort()).toEqual([0, 1]);
+    expect(await store.get(record.id)).toMatchObject({ status: 'failed', refunded: true, error: { error: 'server_error' } });
+    expect(await used()).toBe(0);
+  });
+
+  it('renews the leases of its own jobs, so they are never taken for abandoned', async () => {
+    const jobs = jobService();
+    const record = await jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value });
+    now += 900;
+    await jobs.heartbeat();
+    expect((await store.get(record.id))!.leaseUntil).toBe(now + 1_000);
+    expect(await jobService().recover(now + 500)).toBe(0);
+  });
+
+  it('on close, lets jobs finish within the grace, stops the rest (failed, refunded), and takes no more', async () => {
+    const jobs = jobService();
+    const quick = gate();
+    const finishing = await jobs.submit(caller, 'generate', work(quick.opened), { present: (value) => value });
+    const stuck = await jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value });
+    const closing = jobs.close(200);
+    quick.open();
+    await closing;
+    expect((await store.get(finishing.id))!.status).toBe('succeeded');
+    expect(await store.get(stuck.id)).toMatchObject({ status: 'failed', refunded: true, error: { error: 'service_unavailable' } });
+    await expect(jobs.submit(caller, 'generate', work(Promise.resolve()), { present: (value) => value })).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(await used()).toBe(1);
+  });
+
+  it('checks a webhook before any work runs: a key is needed, and an allowed address', async () => {
+    const jobs = jobService();
+    let ran = false;
+    const noted: JobWork<string> = async () => {
+      ran = true;
+      return 'x';
+    };
+    await expect(jobs.submit(caller, 'generate', noted, { webhookUrl: 'https://93.184.215.14/h', present: (value) => value })).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringContaining('API key'),
+    });
+    const keyed: Caller = { plan: 'pro', keyId: 'key_x', account: { subject: 'key:key_x', limit: 10 } };
+    await expect(jobs.submit(keyed, 'generate', noted, { webhookUrl: 'https://10.0.0.1/h', present: (value) => value })).rejects.toMatchObject({
+      code: 'invalid_request',
+      field: 'webhook_url',
+    });
+    expect(ran).toBe(false);
+    await settle();
+  });
+});
