@@ -142,6 +142,26 @@ describe('GET /api/openapi.json', () => {
     await expectMatchesDocument('/status', 'get', await t.fetch('/api/status'));
     await expectMatchesDocument('/status', 'get', await t.fetch('/api/status', { headers: { authorization: 'Bearer x' } }));
     await expectMatchesDocument('/models', 'get', await t.fetch('/api/models'));
+    // Jobs: the 202, a job as it runs and once it ended (its result is the 200 body), the list, a cancel, a 404.
+    // With a key of its own: the free quota of this address is spent above.
+    const key = (await t.cli('keys', 'create', '--name', 'jobs')).stdout.trim();
+    const asOwner = { authorization: `Bearer ${key}` };
+    const submitted = await post({ prompt: 'a cat as a job' }, { prefer: 'respond-async', ...asOwner });
+    const { id } = (await submitted.clone().json()) as { id: string };
+    await expectMatchesDocument('/generate', 'post', submitted);
+    await expectMatchesDocument('/enhance', 'post', await t.fetch('/api/enhance', { method: 'POST', headers: { prefer: 'respond-async' }, body: (() => {
+      const form = new FormData();
+      form.set('image', new Blob([new Uint8Array([1, 2, 3])]));
+      return form;
+    })() }));
+    for (let i = 0; i < 200 && ((await (await t.fetch(`/api/jobs/${id}`, { headers: asOwner })).json()) as { status: string }).status === 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const ended = await t.fetch(`/api/jobs/${id}`, { headers: asOwner });
+    expect(((await ended.clone().json()) as { status: string }).status).toBe('succeeded');
+    await expectMatchesDocument('/jobs/{id}', 'get', ended);
+    await expectMatchesDocument('/jobs/{id}', 'get', await t.fetch('/api/jobs/job_nonenonenonenonenonenone'));
+    await expectMatchesDocument('/jobs/{id}', 'delete', await t.fetch(`/api/jobs/${id}`, { method: 'DELETE', headers: asOwner }));
+    await expectMatchesDocument('/jobs', 'get', await t.fetch('/api/jobs', { headers: asOwner }));
+    await expectMatchesDocument('/jobs', 'get', await t.fetch('/api/jobs?status=nope'));
   });
 });
 
