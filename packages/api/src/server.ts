@@ -89,9 +89,9 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     },
   });
   metrics = createMetrics({ enhanceQueueDepth: () => services.enhancePool.depth });
-  // A plain close stops running jobs at once (refunded); a shutdown first gives them its deadline.
-  let jobGraceMs = 0;
-  app.addHook('onClose', async () => services.close(jobGraceMs));
+  // A plain close stops running jobs at once (refunded); a shutdown gives them what is left of its deadline.
+  let jobsDeadline = 0;
+  app.addHook('onClose', async () => services.close(Math.max(jobsDeadline - Date.now(), 0)));
 
   const originOf = originFinder(config);
   const contextFor: ContextFor = (request, reply) => ({
@@ -139,7 +139,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     },
     close: () => app.close(),
     shutdown: (deadlineMs = config.shutdownTimeoutMs) => {
-      jobGraceMs = deadlineMs;
+      jobsDeadline = Date.now() + deadlineMs;
       return lifecycle.shutdown(app, deadlineMs);
     },
   };

@@ -85,7 +85,7 @@ interface Stores {
  * The quota and key stores: one SQLite file in the data directory by default, or Redis
  * when REDIS_URL is set, so that every instance shares exact counts and the same keys.
  */
-async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'> & { jobs?: Pick<Config['jobs'], 'finishedTtlMs'> }, clock: Clock, logger?: RedisLogger): Promise<Stores> {
+async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs' | 'jobs'>, clock: Clock, logger?: RedisLogger): Promise<Stores> {
   if (config.redisUrl) {
     const redis: Redis = await connectRedis(config.redisUrl, { ...(logger ? { logger } : {}), commandTimeoutMs: config.redisTimeoutMs });
     return {
@@ -93,7 +93,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
       keys: new RedisKeyStore(redis),
       ledger: new RedisLedger(redis),
       idempotency: new RedisIdempotencyStore(redis),
-      jobs: new RedisJobStore(redis, config.jobs?.finishedTtlMs ?? 86_400_000),
+      jobs: new RedisJobStore(redis, config.jobs.finishedTtlMs),
       ready: () => isRedisReady(redis),
       close: async () => {
         // A deliberate close is not an outage: keep the outage log quiet.
@@ -123,7 +123,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
 
 /** Keys and their ledger alone, for the CLI: it must not need the renderer, the models or the storage. */
 export async function openKeyService(
-  config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs'>,
+  config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs' | 'jobs'>,
 ): Promise<{ keys: KeyService; ledger: Ledger; close: () => Promise<void> }> {
   const stores = await openStores(config, () => new Date());
   return { keys: new KeyService(stores.keys), ledger: stores.ledger, close: stores.close };
