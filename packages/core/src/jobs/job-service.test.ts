@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../access.ts';
 import { openDatabase, type SqliteDatabase } from '../database.ts';
-import { GenerationFailedError, InvalidPromptError } from '../errors.ts';
+import { GenerationFailedError, InvalidPromptError, ServiceUnavailableError } from '../errors.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { SqliteKeyStore } from '../keys/sqlite-key-store.ts';
 import { QuotaService, utcDay } from '../quota/quota-service.ts';
@@ -193,5 +193,109 @@ describe('JobService', () => {
     });
     expect(ran).toBe(false);
     await settle();
+  });
+
+  it('writes progress as it comes, only ever up, and "queued" as the queued status', async () => {
+    const jobs = jobService();
+    const step = gate();
+    const finish = gate();
+    const record = await jobs.submit(
+      caller,
+      'enhance',
+      async (_signal, hooks) => {
+        const reservation = await quota.reserve(caller.account);
+        hooks.reserved?.(reservation);
+        hooks.progress?.({ stage: 'queued', progress: 0 });
+        await step.opened;
+        hooks.progress?.({ stage: 'upscaling', progress: 0.5 });
+        hooks.progress?.({ stage: 'upscaling', progress: 0.25 });
+        hooks.progress?.({ stage: 'encoding' });
+        await finish.opened;
+        reservation.commit();
+        return 'ok';
+      },
+      { present: (value) => value },
+    );
+    expect(record).toMatchObject({ status: 'queued', stage: 'queued', progress: 0 });
+    step.open();
+    await expect.poll(async () => (await store.get(record.id))!.stage).toBe('encoding');
+    expect(await store.get(record.id)).toMatchObject({ status: 'running', progress: 0.5 });
+    finish.open();
+    await expect.poll(async () => (await store.get(record.id))!.status).toBe('succeeded');
+  });
+
+  it('stops its own work when another instance already ended the job (its lease had run out)', async () => {
+    const jobs = jobService();
+    let reason: unknown;
+    const record = await jobs.submit(
+      caller,
+      'generate',
+      async (signal, hooks) => {
+        hooks.reserved?.(await quota.reserve(caller.account));
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        reason = signal.reason;
+        throw signal.reason;
+      },
+      { present: (value) => value },
+    );
+    await store.update(record.id, { status: 'failed', refunded: true });
+    await jobs.heartbeat();
+    await expect.poll(() => reason).toMatchObject({ code: 'service_unavailable' });
+    await expect.poll(() => jobs.active).toBe(0);
+    // The first ending stands.
+    expect(await store.get(record.id)).toMatchObject({ status: 'failed', refunded: true });
+  });
+
+  it('forgets finished jobs older than the retention time at its first heartbeat', async () => {
+    const old = jobRecord({ subject: caller.account.subject, status: 'succeeded', updatedAt: new Date(now - 3_600_001).toISOString() });
+    const recent = jobRecord({ subject: caller.account.subject, status: 'succeeded', updatedAt: new Date(now - 1_000).toISOString() });
+    for (const job of [old, recent]) await store.create(job);
+    await jobService().heartbeat();
+    expect(await store.get(old.id)).toBeUndefined();
+    expect(await store.get(recent.id)).toBeDefined();
+  });
+
+  it('stops the work and refunds it when the job cannot be recorded', async () => {
+    const failing = Object.create(store) as SqliteJobStore;
+    failing.create = async () => {
+      throw new ServiceUnavailableError('The shared store is unreachable; retry in a few seconds.');
+    };
+    const jobs = new JobService({
+      store: failing,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+      clock: () => new Date(now),
+    });
+    services.push(jobs);
+    await expect(jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value })).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(await used()).toBe(0);
+    expect(jobs.active).toBe(0);
+  });
+
+  it('reports an unexpected failure as server_error, without its inner message, and logs it', async () => {
+    const logged: string[] = [];
+    const jobs = new JobService({
+      store,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+      clock: () => new Date(now),
+      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
+    });
+    services.push(jobs);
+    const record = await jobs.submit(caller, 'generate', work(Promise.resolve(), { error: new TypeError('secret internals') }), { present: (value) => value });
+    await expect.poll(async () => (await store.get(record.id))!.status).toBe('failed');
+    const failed = (await store.get(record.id))!;
+    expect(failed.error).toMatchObject({ error: 'server_error' });
+    expect(failed.error!.message).not.toContain('secret internals');
+    expect(logged).toContain('job failed unexpectedly');
+  });
+
+  it('lists at most 100 jobs however many are asked for', async () => {
+    for (let i = 0; i < 101; i++) await store.create(jobRecord({ subject: caller.account.subject, status: 'succeeded' }));
+    expect(await jobService().list(caller, { limit: 1_000 })).toHaveLength(100);
   });
 });

@@ -77,6 +77,22 @@ export function describeJobStore(name: string, setup: () => { open: () => Promis
       await store.update(stale.id, { leaseUntil: now + 60_000 });
       await store.update(staleQueued.id, { status: 'failed' });
       expect(await found()).toEqual([]);
+      // A renewed job is still an active job: once its new lease runs out, it is found again.
+      await store.update(stale.id, { progress: 0.5 });
+      expect(await store.abandoned(now + 60_001, 100).then((jobs) => jobs.map((job) => job.id))).toContain(stale.id);
+      expect((await store.get(stale.id))?.progress).toBe(0.5);
+    });
+
+    it('updates nothing that does not exist', async () => {
+      expect(await store.update('job_missing', { progress: 1 })).toBeUndefined();
+      expect(await store.update('job_missing', { progress: 1 }, ['running'])).toBeUndefined();
+      expect(await store.get('job_missing')).toBeUndefined();
+    });
+
+    it('lists by status past the newest `limit` jobs of other statuses', async () => {
+      const old = jobRecord({ subject: 'key:scan', status: 'running' });
+      for (const job of [old, jobRecord({ subject: 'key:scan', status: 'succeeded' }), jobRecord({ subject: 'key:scan', status: 'failed' })]) await store.create(job);
+      expect((await store.list('key:scan', { status: 'running', limit: 1 })).map((job) => job.id)).toEqual([old.id]);
     });
   });
 }
