@@ -298,4 +298,177 @@ describe('JobService', () => {
     for (let i = 0; i < 101; i++) await store.create(jobRecord({ subject: caller.account.subject, status: 'succeeded' }));
     expect(await jobService().list(caller, { limit: 1_000 })).toHaveLength(100);
   });
+
+  it('writes a burst of progress once or twice, not once per report', async () => {
+    let writes = 0;
+    const counting = Object.create(store) as SqliteJobStore;
+    counting.update = async (...args: Parameters<SqliteJobStore['update']>) => {
+      writes++;
+      return store.update(...args);
+    };
+    const jobs = new JobService({
+      store: counting,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 20 },
+      clock: () => new Date(now),
+    });
+    services.push(jobs);
+    const finish = gate();
+    const record = await jobs.submit(
+      caller,
+      'enhance',
+      async (_signal, hooks) => {
+        hooks.reserved?.(await quota.reserve(caller.account));
+        await settle(1);
+        for (let tile = 1; tile <= 100; tile++) hooks.progress?.({ stage: 'upscaling', progress: tile / 100 });
+        await finish.opened;
+        return 'ok';
+      },
+      { present: (value) => value },
+    );
+    await expect.poll(async () => (await store.get(record.id))!.progress).toBe(1);
+    expect(writes).toBeLessThanOrEqual(2);
+    finish.open();
+  });
+
+  it('ends a canceled job with its stage, and says it was paid for when the work kept its unit', async () => {
+    const jobs = jobService();
+    let reason: unknown;
+    const record = await jobs.submit(
+      caller,
+      'generate',
+      async (signal, hooks) => {
+        const reservation = await quota.reserve(caller.account);
+        hooks.reserved?.(reservation);
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        reason = signal.reason;
+        // As the services do for a caller who left once a provider was asked: the unit is kept.
+        reservation.commit();
+        throw signal.reason;
+      },
+      { present: (value) => value },
+    );
+    expect(await jobs.cancel(caller, record.id)).toMatchObject({ status: 'canceled', stage: 'canceled', refunded: false });
+    expect(reason).toMatchObject({ name: 'JobCanceledError', message: `job ${record.id} was canceled by its caller` });
+    expect(await used()).toBe(1);
+  });
+
+  it('takes the reason a server stop gives as the job error, whatever the work threw', async () => {
+    const logged: string[] = [];
+    const jobs = new JobService({
+      store,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+      clock: () => new Date(now),
+      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
+    });
+    const record = await jobs.submit(
+      caller,
+      'generate',
+      async (signal, hooks) => {
+        const reservation = await quota.reserve(caller.account);
+        hooks.reserved?.(reservation);
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await reservation.refund();
+        throw new Error('socket hang up');
+      },
+      { present: (value) => value },
+    );
+    await jobs.close(0);
+    expect(await store.get(record.id)).toMatchObject({
+      status: 'failed',
+      stage: 'failed',
+      refunded: true,
+      error: { error: 'service_unavailable', message: expect.stringContaining('restarted') },
+    });
+    expect(logged).toContain('stopping the jobs still running: they end failed and refunded');
+  });
+
+  it('logs only unexpected failures as errors', async () => {
+    const logged: string[] = [];
+    const jobs = new JobService({
+      store,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+      clock: () => new Date(now),
+      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
+    });
+    services.push(jobs);
+    const record = await jobs.submit(caller, 'generate', work(Promise.resolve(), { error: new GenerationFailedError('no provider') }), { present: (value) => value });
+    await expect.poll(async () => (await store.get(record.id))!.status).toBe('failed');
+    expect(logged).toEqual([]);
+  });
+
+  it('never takes its own running job for abandoned, and ends one without a charge cleanly', async () => {
+    const jobs = jobService();
+    const mine = await jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value });
+    expect(await jobs.recover(now + 5_000)).toBe(0);
+    expect((await store.get(mine.id))!.status).toBe('running');
+    // A renewal leaves a job nobody cancelled running.
+    await jobs.heartbeat();
+    expect((await store.get(mine.id))!.status).toBe('running');
+    const uncharged = jobRecord({ subject: caller.account.subject, leaseUntil: now - 1 });
+    await store.create(uncharged);
+    expect(await jobs.recover()).toBe(1);
+    expect((await store.get(uncharged.id))!.status).toBe('failed');
+  });
+
+  it('prunes at most every ten minutes', async () => {
+    const jobs = jobService();
+    await jobs.heartbeat();
+    const old = jobRecord({ subject: caller.account.subject, status: 'succeeded', updatedAt: new Date(now - 7_200_000).toISOString() });
+    await store.create(old);
+    now += 60_000;
+    await jobs.heartbeat();
+    expect(await store.get(old.id)).toBeDefined();
+    now += 9 * 60_000;
+    await jobs.heartbeat();
+    expect(await store.get(old.id)).toBeUndefined();
+  });
+
+  it('renews on its own timer once started', async () => {
+    const jobs = new JobService({
+      store,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 150, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+      clock: () => new Date(now),
+    });
+    services.push(jobs);
+    const record = await jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value });
+    jobs.start();
+    now += 1_000;
+    await expect.poll(async () => (await store.get(record.id))!.leaseUntil, { timeout: 2_000 }).toBe(now + 150);
+  });
+
+  it('lets jobs finish within the grace while it closes, not after', async () => {
+    const jobs = jobService();
+    const later = gate();
+    const record = await jobs.submit(caller, 'generate', work(later.opened), { present: (value) => value });
+    setTimeout(later.open, 60);
+    await jobs.close(1_000);
+    expect((await store.get(record.id))!.status).toBe('succeeded');
+  });
+
+  it('names the refused field and the reasons in its refusals', async () => {
+    const jobs = jobService();
+    await expect(jobs.submit(caller, 'generate', work(Promise.resolve()), { webhookUrl: 'https://93.184.215.14/h', present: (value) => value })).rejects.toMatchObject({
+      field: 'webhook_url',
+      message: "webhook_url needs an API key: webhooks are signed with the key's secret (pnpm aiphoto keys webhook-secret ID).",
+    });
+    const long = `job_${'x'.repeat(100)}`;
+    await expect(jobs.get(caller, long)).rejects.toThrow(`No job ${long.slice(0, 40)} belongs to this caller.`);
+    await jobs.close();
+    await expect(jobs.submit(caller, 'generate', work(Promise.resolve()), { present: (value) => value })).rejects.toMatchObject({
+      message: 'The service is shutting down; retry in a few seconds.',
+      retryAfterSeconds: 5,
+    });
+  });
 });

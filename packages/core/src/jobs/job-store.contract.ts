@@ -71,8 +71,10 @@ export function describeJobStore(name: string, setup: () => { open: () => Promis
       const stale = jobRecord({ subject: 'key:lease', leaseUntil: now - 1 });
       const fresh = jobRecord({ subject: 'key:lease', leaseUntil: now + 10_000 });
       const staleQueued = jobRecord({ subject: 'key:lease', status: 'queued', leaseUntil: now - 5 });
-      for (const job of [stale, fresh, staleQueued]) await store.create(job);
-      const found = () => store.abandoned(now, 100).then((jobs) => jobs.map((job) => job.id).filter((id) => [stale.id, fresh.id, staleQueued.id].includes(id)).sort());
+      // A lease that ends exactly now has not run out yet.
+      const endingNow = jobRecord({ subject: 'key:lease', leaseUntil: now });
+      for (const job of [stale, fresh, staleQueued, endingNow]) await store.create(job);
+      const found = () => store.abandoned(now, 100).then((jobs) => jobs.map((job) => job.id).filter((id) => [stale.id, fresh.id, staleQueued.id, endingNow.id].includes(id)).sort());
       expect(await found()).toEqual([stale.id, staleQueued.id].sort());
       await store.update(stale.id, { leaseUntil: now + 60_000 });
       await store.update(staleQueued.id, { status: 'failed' });

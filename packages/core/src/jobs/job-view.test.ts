@@ -12,9 +12,9 @@ describe('jobView', () => {
       refunded: true,
       charge: { day: '2026-12-02', units: 1 },
       cancelRequested: true,
-      webhook: { url: 'https://example.com/h', state: 'failed', attempts: [{ at: 't1', statusCode: 500, error: 'the receiver answered 500' }, { at: 't2', error: 'timeout' }] },
+      webhook: { url: 'https://example.com/h', state: 'failed', attempts: [{ at: 't1', statusCode: 500, error: 'the receiver answered 500' }, { at: 't2', error: 'timeout' }, { at: 't3', statusCode: 204 }] },
     });
-    expect(jobView(record)).toEqual({
+    expect(jobView(record)).toStrictEqual({
       id: record.id,
       kind: 'generate',
       status: 'failed',
@@ -30,6 +30,7 @@ describe('jobView', () => {
         attempts: [
           { at: 't1', status_code: 500, error: 'the receiver answered 500' },
           { at: 't2', error: 'timeout' },
+          { at: 't3', status_code: 204 },
         ],
       },
     });

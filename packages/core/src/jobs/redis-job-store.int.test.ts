@@ -39,3 +39,26 @@ it('lets a finished job expire after the retention time, and lists without it', 
     client.disconnect();
   }
 });
+
+it('keeps stores with different prefixes apart, and cleans the listing of expired jobs', async () => {
+  const client = await connectRedis(server.url, { commandTimeoutMs: 1_500 });
+  try {
+    const first = `apart${prefixCounter++}`;
+    const a = new RedisJobStore(client, 100, first);
+    const b = new RedisJobStore(client, 100, `apart${prefixCounter++}`);
+    const job = jobRecord({ subject: 'key:apart', leaseUntil: 1 });
+    await a.create(job);
+    expect((await a.abandoned(Date.now(), 10)).map((found) => found.id)).toEqual([job.id]);
+    expect(await b.abandoned(Date.now(), 10)).toEqual([]);
+    expect(await b.get(job.id)).toBeUndefined();
+    // An id left in the active set by hand, for a job that ended, is not taken for abandoned.
+    await a.update(job.id, { status: 'succeeded' });
+    await client.zadd(`${first}:jobs:active`, 1, job.id);
+    expect(await a.abandoned(Date.now(), 10)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await a.list('key:apart', { limit: 5 })).toEqual([]);
+    expect(await client.zcard(`${first}:jobs:by-subject:key:apart`)).toBe(0);
+  } finally {
+    client.disconnect();
+  }
+});

@@ -149,7 +149,8 @@ describe('webhook delivery', () => {
     answer = (_index, response) => response.writeHead(503).end();
     const jobs = jobService([60_000]);
     const record = await jobs.submit(caller, 'generate', quick(caller), { webhookUrl: url, present: (image) => image });
-    await webhookOf(record.id, (job) => (job.webhook?.attempts.length ?? 0) === 1);
+    const waiting = await webhookOf(record.id, (job) => (job.webhook?.attempts.length ?? 0) === 1);
+    expect(waiting.state).toBe('pending');
     await jobs.close();
     expect((await store.get(record.id))!.webhook).toMatchObject({
       state: 'failed',
@@ -168,10 +169,79 @@ describe('sendWebhook', () => {
     expect(received).toHaveLength(0);
   });
 
+  it('POSTs, counts only 2xx as delivered, and speaks TLS to an https URL', async () => {
+    const methods: string[] = [];
+    answer = (index, response) => response.writeHead([204, 300, 199][index] ?? 200).end();
+    server.prependListener('request', (request) => methods.push(request.method!));
+    const policy = new WebhookPolicy(['127.0.0.1']);
+    expect((await send(policy, url)).error).toBeUndefined();
+    expect(await send(policy, url)).toMatchObject({ statusCode: 300, error: 'the receiver answered 300' });
+    expect(methods).toEqual(['POST', 'POST']);
+    // This receiver speaks plain HTTP: an https URL must not reach it in the clear.
+    const tls = await send(policy, url.replace('http:', 'https:'));
+    expect(tls.error).toBeDefined();
+    expect(tls.statusCode).toBeUndefined();
+    expect(methods).toHaveLength(2);
+  });
+
+  it('stops reading an answer past 64 KiB instead of taking it all', async () => {
+    let finished = false;
+    answer = (_index, response) => {
+      response.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 32 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', pump);
+        }
+        response.end(() => (finished = true));
+      };
+      response.on('error', () => undefined);
+      pump();
+    };
+    expect(await send(new WebhookPolicy(['127.0.0.1']), url)).toMatchObject({ statusCode: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(finished).toBe(false);
+  });
+
+  it('gives up an attempt at once when told to stop', async () => {
+    answer = () => undefined; // never answers
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    const attempt = await sendWebhook(new WebhookPolicy(['127.0.0.1']), { url, secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`, messageId: 'msg_2', body: '{}', now: new Date(), signal: controller.signal });
+    expect(attempt.error).toMatch(/abort/i);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('follows no redirect, and judges a large answer by its status', async () => {
     answer = (index, response) => (index === 0 ? response.writeHead(302, { location: url }).end() : response.writeHead(200).end('x'.repeat(1_000_000)));
     expect(await send(new WebhookPolicy(['127.0.0.1']), url)).toMatchObject({ statusCode: 302, error: 'the receiver answered 302' });
     expect(received).toHaveLength(1);
     expect(await send(new WebhookPolicy(['127.0.0.1']), url)).toMatchObject({ statusCode: 200 });
+  });
+});
+
+describe('webhooks of jobs that died with their instance', () => {
+  it('tells the receiver the job failed once another instance ends it', async () => {
+    const { caller, secret } = await keyedCaller();
+    const record: JobRecord = {
+      id: 'job_abandonedabandonedaband',
+      subject: caller.account.subject,
+      kind: 'enhance',
+      status: 'running',
+      progress: 0.4,
+      stage: 'upscaling',
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      leaseUntil: Date.now() - 1,
+      webhook: { url, state: 'pending', attempts: [] },
+    };
+    await store.create(record);
+    expect(await jobService().recover()).toBe(1);
+    await webhookOf(record.id, (job) => job.webhook?.state === 'delivered');
+    const payload = new Webhook(secret).verify(received[0]!.body, received[0]!.headers as Record<string, string>);
+    expect(payload).toMatchObject({ id: record.id, status: 'failed', refunded: true, error: { error: 'server_error' } });
   });
 });
