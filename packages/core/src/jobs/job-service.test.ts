@@ -471,4 +471,21 @@ describe('JobService', () => {
       retryAfterSeconds: 5,
     });
   });
+
+  it('keeps a provider\'s status words short in the stage', async () => {
+    const jobs = jobService();
+    const record = await jobs.submit(
+      caller,
+      'generate',
+      async (signal, hooks) => {
+        hooks.reserved?.(await quota.reserve(caller.account));
+        hooks.progress?.({ stage: `bfl: ${'Pending'.repeat(100)}` });
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        throw signal.reason;
+      },
+      { present: (value) => value },
+    );
+    await expect.poll(async () => (await store.get(record.id))!.stage).toBe(`bfl: ${'Pending'.repeat(100)}`.slice(0, 80));
+    await jobs.cancel(caller, record.id);
+  });
 });

@@ -48,6 +48,7 @@ interface LocalJob {
 }
 
 const JOB_ID = /^job_[A-Za-z0-9_-]{24}$/;
+const MAX_STAGE_LENGTH = 80;
 export const MAX_LISTED_JOBS = 100;
 const SHUTDOWN_MESSAGE = 'The server restarted before this job finished; its unit was refunded. Submit it again.';
 const ABANDONED_MESSAGE = 'The server running this job stopped before it finished; its unit was refunded. Submit it again.';
@@ -127,7 +128,8 @@ export class JobService {
         admit();
       },
       progress: (update) => {
-        latest = { stage: update.stage, progress: Math.max(latest.progress, update.progress ?? latest.progress) };
+        // A provider's own status words end up here: keep what is stored and shown small.
+        latest = { stage: update.stage.slice(0, MAX_STAGE_LENGTH), progress: Math.max(latest.progress, update.progress ?? latest.progress) };
         writeProgress();
       },
     });
