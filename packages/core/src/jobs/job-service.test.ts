@@ -488,4 +488,37 @@ describe('JobService', () => {
     await expect.poll(async () => (await store.get(record.id))!.stage).toBe(`bfl: ${'Pending'.repeat(100)}`.slice(0, 80));
     await jobs.cancel(caller, record.id);
   });
+
+  it('tries again to record the end of a job when the store fails for a moment, and logs a failed renewal', async () => {
+    const logged: string[] = [];
+    let failNext = false;
+    const flaky = Object.create(store) as SqliteJobStore;
+    flaky.update = async (...args: Parameters<SqliteJobStore['update']>) => {
+      if (failNext) {
+        failNext = false;
+        throw new ServiceUnavailableError('The shared store is unreachable; retry in a few seconds.');
+      }
+      return store.update(...args);
+    };
+    const jobs = new JobService({
+      store: flaky,
+      quota: quotaStore,
+      keys: new KeyService(new SqliteKeyStore(db)),
+      policy: new WebhookPolicy(),
+      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
+      clock: () => new Date(now),
+      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
+    });
+    services.push(jobs);
+    const finish = gate();
+    const record = await jobs.submit(caller, 'generate', work(finish.opened), { present: (value) => value });
+    failNext = true;
+    await jobs.heartbeat();
+    expect(logged).toContain('could not renew a job lease');
+    expect((await store.get(record.id))!.status).toBe('running');
+    failNext = true;
+    finish.open();
+    await expect.poll(async () => (await store.get(record.id))!.status, { timeout: 3_000 }).toBe('succeeded');
+    expect(logged).not.toContain('could not record the end of a job');
+  });
 });
