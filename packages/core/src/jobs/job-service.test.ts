@@ -9,7 +9,7 @@ import { KeyService } from '../keys/key-service.ts';
 import { SqliteKeyStore } from '../keys/sqlite-key-store.ts';
 import { QuotaService, utcDay } from '../quota/quota-service.ts';
 import { SqliteQuotaStore } from '../quota/sqlite-quota-store.ts';
-import { JobService, type JobWork } from './job-service.ts';
+import { JobService, type JobSettings, type JobWork } from './job-service.ts';
 import { jobRecord } from './job-store.contract.ts';
 import { SqliteJobStore } from './sqlite-job-store.ts';
 import { WebhookPolicy } from './webhooks.ts';
@@ -34,17 +34,29 @@ let store: SqliteJobStore;
 let now: number;
 const services: JobService[] = [];
 
-function jobService() {
+type JobServiceDeps = ConstructorParameters<typeof JobService>[0];
+
+/** A job service on this test's store, with short leases; a test may swap a part or a setting. */
+function jobService(overrides: Partial<Omit<JobServiceDeps, 'settings'>> & { settings?: Partial<JobSettings> } = {}) {
+  const { settings, ...parts } = overrides;
   const service = new JobService({
     store,
     quota: quotaStore,
     keys: new KeyService(new SqliteKeyStore(db)),
     policy: new WebhookPolicy(),
-    settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
     clock: () => new Date(now),
+    ...parts,
+    settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1, ...settings },
   });
   services.push(service);
   return service;
+}
+
+/** A logger that keeps the messages it was given. */
+function recordingLogger() {
+  const logged: string[] = [];
+  const keep = (_object: object, message: string) => void logged.push(message);
+  return { logged, logger: { warn: keep, error: keep } };
 }
 
 /** Work that reserves a unit like the services do, reports progress, waits for `until`, then returns or throws. */
@@ -260,32 +272,15 @@ describe('JobService', () => {
     failing.create = async () => {
       throw new ServiceUnavailableError('The shared store is unreachable; retry in a few seconds.');
     };
-    const jobs = new JobService({
-      store: failing,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
-      clock: () => new Date(now),
-    });
-    services.push(jobs);
+    const jobs = jobService({ store: failing });
     await expect(jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value })).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(await used()).toBe(0);
     expect(jobs.active).toBe(0);
   });
 
   it('reports an unexpected failure as server_error, without its inner message, and logs it', async () => {
-    const logged: string[] = [];
-    const jobs = new JobService({
-      store,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
-      clock: () => new Date(now),
-      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
-    });
-    services.push(jobs);
+    const { logged, logger } = recordingLogger();
+    const jobs = jobService({ logger });
     const record = await jobs.submit(caller, 'generate', work(Promise.resolve(), { error: new TypeError('secret internals') }), { present: (value) => value });
     await expect.poll(async () => (await store.get(record.id))!.status).toBe('failed');
     const failed = (await store.get(record.id))!;
@@ -306,15 +301,7 @@ describe('JobService', () => {
       writes++;
       return store.update(...args);
     };
-    const jobs = new JobService({
-      store: counting,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 20 },
-      clock: () => new Date(now),
-    });
-    services.push(jobs);
+    const jobs = jobService({ store: counting, settings: { progressIntervalMs: 20 } });
     const finish = gate();
     const record = await jobs.submit(
       caller,
@@ -356,16 +343,8 @@ describe('JobService', () => {
   });
 
   it('takes the reason a server stop gives as the job error, whatever the work threw', async () => {
-    const logged: string[] = [];
-    const jobs = new JobService({
-      store,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
-      clock: () => new Date(now),
-      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
-    });
+    const { logged, logger } = recordingLogger();
+    const jobs = jobService({ logger });
     const record = await jobs.submit(
       caller,
       'generate',
@@ -389,17 +368,8 @@ describe('JobService', () => {
   });
 
   it('logs only unexpected failures as errors', async () => {
-    const logged: string[] = [];
-    const jobs = new JobService({
-      store,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
-      clock: () => new Date(now),
-      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
-    });
-    services.push(jobs);
+    const { logged, logger } = recordingLogger();
+    const jobs = jobService({ logger });
     const record = await jobs.submit(caller, 'generate', work(Promise.resolve(), { error: new GenerationFailedError('no provider') }), { present: (value) => value });
     await expect.poll(async () => (await store.get(record.id))!.status).toBe('failed');
     expect(logged).toEqual([]);
@@ -433,15 +403,7 @@ describe('JobService', () => {
   });
 
   it('renews on its own timer once started', async () => {
-    const jobs = new JobService({
-      store,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 150, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
-      clock: () => new Date(now),
-    });
-    services.push(jobs);
+    const jobs = jobService({ settings: { leaseMs: 150 } });
     const record = await jobs.submit(caller, 'generate', work(new Promise(() => undefined)), { present: (value) => value });
     jobs.start();
     now += 1_000;
@@ -490,7 +452,7 @@ describe('JobService', () => {
   });
 
   it('tries again to record the end of a job when the store fails for a moment, and logs a failed renewal', async () => {
-    const logged: string[] = [];
+    const { logged, logger } = recordingLogger();
     let failNext = false;
     const flaky = Object.create(store) as SqliteJobStore;
     flaky.update = async (...args: Parameters<SqliteJobStore['update']>) => {
@@ -500,16 +462,7 @@ describe('JobService', () => {
       }
       return store.update(...args);
     };
-    const jobs = new JobService({
-      store: flaky,
-      quota: quotaStore,
-      keys: new KeyService(new SqliteKeyStore(db)),
-      policy: new WebhookPolicy(),
-      settings: { leaseMs: 1_000, finishedTtlMs: 3_600_000, webhookRetryDelaysMs: [], progressIntervalMs: 1 },
-      clock: () => new Date(now),
-      logger: { warn: (_object, message) => logged.push(message), error: (_object, message) => logged.push(message) },
-    });
-    services.push(jobs);
+    const jobs = jobService({ store: flaky, logger });
     const finish = gate();
     const record = await jobs.submit(caller, 'generate', work(finish.opened), { present: (value) => value });
     failNext = true;
