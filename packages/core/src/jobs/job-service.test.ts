@@ -25,6 +25,7 @@ function gate() {
 }
 
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+const aborted = (signal: AbortSignal) => new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
 
 let dir: string;
 let db: SqliteDatabase;
@@ -244,7 +245,7 @@ describe('JobService', () => {
       'generate',
       async (signal, hooks) => {
         hooks.reserved?.(await quota.reserve(caller.account));
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await aborted(signal);
         reason = signal.reason;
         throw signal.reason;
       },
@@ -329,7 +330,7 @@ describe('JobService', () => {
       async (signal, hooks) => {
         const reservation = await quota.reserve(caller.account);
         hooks.reserved?.(reservation);
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await aborted(signal);
         reason = signal.reason;
         // As the services do for a caller who left once a provider was asked: the unit is kept.
         reservation.commit();
@@ -351,7 +352,7 @@ describe('JobService', () => {
       async (signal, hooks) => {
         const reservation = await quota.reserve(caller.account);
         hooks.reserved?.(reservation);
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await aborted(signal);
         await reservation.refund();
         throw new Error('socket hang up');
       },
@@ -442,7 +443,7 @@ describe('JobService', () => {
       async (signal, hooks) => {
         hooks.reserved?.(await quota.reserve(caller.account));
         hooks.progress?.({ stage: `bfl: ${'Pending'.repeat(100)}` });
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await aborted(signal);
         throw signal.reason;
       },
       { present: (value) => value },
