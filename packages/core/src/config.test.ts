@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ AIPHOTO_WEBHOOK_RETRY_DELAYS_MS: bad }), bad).toThrow(/AIPHOTO_WEBHOOK_RETRY_DELAYS_MS/);
     }
     expect(() => loadConfig({ AIPHOTO_JOB_TTL_HOURS: '0' })).toThrow(/AIPHOTO_JOB_TTL_HOURS/);
+    expect(() => loadConfig({ AIPHOTO_WEBHOOK_ALLOW_HOSTS: 'hooks.internal,10.0.0.0/33' })).toThrow(/AIPHOTO_WEBHOOK_ALLOW_HOSTS: "10.0.0.0\/33" is not a network/);
   });
 
   it('reads every variable and treats empty strings as unset', () => {

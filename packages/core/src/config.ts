@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { MODEL_SIZES, RUNTIMES, type ModelSize, type RuntimeName } from './catalog.ts';
 import { CatalogError, loadModelCatalog, type ModelSpec } from './model-catalog.ts';
@@ -126,7 +127,19 @@ export const envSchema = z.object({
   AIPHOTO_POLL_INTERVAL_MS: positiveInt(500),
   AIPHOTO_JOB_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive({ error: 'expected a number of hours above 0' }).default(24),
   AIPHOTO_JOB_LEASE_MS: positiveInt(30_000),
-  AIPHOTO_WEBHOOK_ALLOW_HOSTS: z.string().default(''),
+  AIPHOTO_WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      // An entry with a "/" is meant as a network: a typo must not quietly become a host name.
+      const bad = entries.find((entry) => entry.includes('/') && !ipaddr.isValidCIDR(entry));
+      if (bad) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a network (address/prefix length)` });
+        return z.NEVER;
+      }
+      return entries;
+    }),
   AIPHOTO_WEBHOOK_RETRY_DELAYS_MS: z
     .string()
     .default('10000,60000,600000,3600000')
@@ -386,7 +399,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     jobs: {
       leaseMs: values.AIPHOTO_JOB_LEASE_MS,
       finishedTtlMs: values.AIPHOTO_JOB_TTL_HOURS * 3_600_000,
-      webhookAllowHosts: values.AIPHOTO_WEBHOOK_ALLOW_HOSTS.split(',').map((entry) => entry.trim()).filter(Boolean),
+      webhookAllowHosts: values.AIPHOTO_WEBHOOK_ALLOW_HOSTS,
       webhookRetryDelaysMs: values.AIPHOTO_WEBHOOK_RETRY_DELAYS_MS,
     },
   };

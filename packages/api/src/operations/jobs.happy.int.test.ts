@@ -184,6 +184,12 @@ describe('jobs: refusals at submission', () => {
       expect(response.status).toBe(status);
       expect(await response.json()).toMatchObject({ success: false, error: code });
     }
+    // The body guards stand in front of jobs too, whatever the letter case of the media type.
+    const huge = await t.fetch('/api/generate', { method: 'POST', headers: { 'content-type': 'APPLICATION/JSON', prefer: 'RESPOND-ASYNC' }, body: JSON.stringify({ prompt: 'x', pad: 'y'.repeat(100_000) }) });
+    expect(huge.status).toBe(413);
+    const text = await t.fetch('/api/generate', { method: 'POST', headers: { 'content-type': 'text/plain', prefer: 'respond-async' }, body: 'a fox' });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({ error: 'unsupported_media_type' });
     const corrupt = await enhanceJob(t, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
     expect(corrupt.status).toBe(400);
     expect(await corrupt.json()).toMatchObject({ error: 'invalid_image' });

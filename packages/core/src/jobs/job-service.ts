@@ -88,14 +88,14 @@ export class JobService {
   }
 
   /** Checks a webhook before any work: only a key's jobs can be signed, only allowed addresses reached. */
-  private async webhookFor(caller: Caller, raw: string | undefined): Promise<URL | undefined> {
+  private async webhookFor(caller: Caller, raw: string | undefined): Promise<{ url: URL; keyId: string } | undefined> {
     if (raw === undefined) return undefined;
     if (caller.keyId === undefined) {
       throw new InvalidRequestError('webhook_url needs an API key: webhooks are signed with the key\'s secret (pnpm aiphoto keys webhook-secret ID).', {
         field: 'webhook_url',
       });
     }
-    return this.deps.policy.check(raw);
+    return { url: await this.deps.policy.check(raw), keyId: caller.keyId };
   }
 
   async submit<T>(caller: Caller, kind: JobKind, work: JobWork<T>, options: { webhookUrl?: string; present: (result: T) => unknown }): Promise<JobRecord> {
@@ -149,7 +149,7 @@ export class JobService {
       updatedAt: now.toISOString(),
       leaseUntil: now.getTime() + this.deps.settings.leaseMs,
       ...(reservation ? { charge: { day: reservation.day, units: reservation.units } } : {}),
-      ...(webhook ? { webhook: { url: webhook.href, state: 'pending' as const, attempts: [] } } : {}),
+      ...(webhook ? { webhook: { url: webhook.url.href, keyId: webhook.keyId, state: 'pending' as const, attempts: [] } } : {}),
     };
     try {
       await this.deps.store.create(record);
@@ -283,9 +283,9 @@ export class JobService {
     const body = JSON.stringify(jobView(record));
     const attempts: WebhookAttempt[] = [];
     const waits = [0, ...this.deps.settings.webhookRetryDelaysMs];
-    const save = (state: 'pending' | 'delivered' | 'failed') => this.deps.store.update(record.id, { webhook: { url: webhook.url, state, attempts: [...attempts] } });
+    const save = (state: 'pending' | 'delivered' | 'failed') => this.deps.store.update(record.id, { webhook: { ...webhook, state, attempts: [...attempts] } });
     const done = (async () => {
-      const secret = await this.deps.keys.webhookSecret(record.subject.replace(/^key:/, ''));
+      const secret = await this.deps.keys.webhookSecret(webhook.keyId);
       if (!secret) {
         attempts.push({ at: this.deps.clock().toISOString(), error: 'the API key that asked for this webhook no longer exists' });
         await save('failed');

@@ -33,7 +33,7 @@ export function describeJobStore(name: string, setup: () => { open: () => Promis
     afterEach(async () => cleanup?.());
 
     it('reads back what it stored, and nothing for an unknown id', async () => {
-      const job = jobRecord({ charge: { day: '2026-12-02', units: 2 }, webhook: { url: 'https://example.com/h', state: 'pending', attempts: [] } });
+      const job = jobRecord({ charge: { day: '2026-12-02', units: 2 }, webhook: { url: 'https://example.com/h', keyId: 'key_a', state: 'pending', attempts: [] } });
       await store.create(job);
       expect(await store.get(job.id)).toEqual(job);
       expect(await store.get('job_nope')).toBeUndefined();
@@ -51,7 +51,7 @@ export function describeJobStore(name: string, setup: () => { open: () => Promis
       expect(['succeeded', 'failed']).toContain(finished.status);
       expect(await store.update(job.id, { progress: 0.5 }, ['queued', 'running'])).toBeUndefined();
       // Without `from` a finished job can still be annotated (its webhook attempts).
-      expect((await store.update(job.id, { webhook: { url: 'https://e.com', state: 'delivered', attempts: [{ at: 'now', statusCode: 200 }] } }))?.webhook?.state).toBe('delivered');
+      expect((await store.update(job.id, { webhook: { url: 'https://e.com', keyId: 'key_a', state: 'delivered', attempts: [{ at: 'now', statusCode: 200 }] } }))?.webhook?.state).toBe('delivered');
     });
 
     it('lists a caller its own jobs, newest first, by status and up to the limit', async () => {

@@ -26,6 +26,8 @@ export interface WebhookAttempt {
 
 export interface JobWebhook {
   url: string;
+  /** The API key whose secret signs it. */
+  keyId: string;
   state: 'pending' | 'delivered' | 'failed';
   attempts: WebhookAttempt[];
 }

@@ -12,7 +12,7 @@ describe('jobView', () => {
       refunded: true,
       charge: { day: '2026-12-02', units: 1 },
       cancelRequested: true,
-      webhook: { url: 'https://example.com/h', state: 'failed', attempts: [{ at: 't1', statusCode: 500, error: 'the receiver answered 500' }, { at: 't2', error: 'timeout' }, { at: 't3', statusCode: 204 }] },
+      webhook: { url: 'https://example.com/h', keyId: 'key_private', state: 'failed', attempts: [{ at: 't1', statusCode: 500, error: 'the receiver answered 500' }, { at: 't2', error: 'timeout' }, { at: 't3', statusCode: 204 }] },
     });
     expect(jobView(record)).toStrictEqual({
       id: record.id,

@@ -236,7 +236,7 @@ describe('webhooks of jobs that died with their instance', () => {
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
       leaseUntil: Date.now() - 1,
-      webhook: { url, state: 'pending', attempts: [] },
+      webhook: { url, keyId: caller.keyId!, state: 'pending', attempts: [] },
     };
     await store.create(record);
     expect(await jobService().recover()).toBe(1);

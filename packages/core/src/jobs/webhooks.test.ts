@@ -21,7 +21,8 @@ describe('WebhookPolicy', () => {
     expect((await policy.check('http://10.20.3.4:8080/h')).port).toBe('8080');
     expect((await policy.check('http://[::1]/h')).hostname).toBe('[::1]');
     await expect(policy.check('http://10.21.0.1/h')).rejects.toMatchObject({ code: 'invalid_request' });
-    // A listed name is the operator's word, whatever it resolves to; the name is not looked up at submission.
+    // A listed name is the operator's word: not looked up at submission (this one resolves nowhere here).
+    expect((await policy.check('http://hooks.internal/h')).hostname).toBe('hooks.internal');
     expect(policy.literalRefusal(new URL('http://10.20.1.1/'))).toBeUndefined();
     expect(policy.literalRefusal(new URL('http://10.30.1.1/'))).toMatch(/AIPHOTO_WEBHOOK_ALLOW_HOSTS/);
   });

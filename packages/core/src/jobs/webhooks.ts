@@ -86,12 +86,14 @@ export class WebhookPolicy {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('must be an https URL');
     if (url.username || url.password) throw refuse('must not carry credentials');
     const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    // A listed name is the operator's word, whatever it resolves to (perhaps only inside their network).
+    if (this.hostListed(hostname)) return url;
     const addresses = await this.resolve(hostname).catch(() => {
       throw refuse(`names a host that does not resolve (${hostname})`);
     });
     const refusals = addresses.map((address) => this.refusalFor(hostname, address)).filter((why) => why !== undefined);
     if (refusals.length > 0) throw refuse(`may not be used: ${refusals[0]}`);
-    const allowedPlainly = this.hostListed(hostname) || addresses.every((address) => this.listed(ipaddr.parse(address)));
+    const allowedPlainly = addresses.every((address) => this.listed(ipaddr.parse(address)));
     if (url.protocol === 'http:' && !allowedPlainly) throw refuse('must be an https URL (plain http only to hosts the operator allows)');
     return url;
   }

@@ -64,8 +64,7 @@ export class KeyService {
    * The key's webhook signing secret, made on first use; `rotate` replaces it (receivers
    * must then verify with the new one). Undefined when no such key exists.
    */
-  async webhookSecret(id: string, options: { rotate?: boolean } = {}): Promise<string | undefined> {
-    if (!(await this.store.list()).some((record) => record.id === id)) return undefined;
+  webhookSecret(id: string, options: { rotate?: boolean } = {}): Promise<string | undefined> {
     return this.store.setWebhookSecret(id, newWebhookSecret(), !options.rotate);
   }
 }

@@ -53,6 +53,10 @@ export function describeKeyStore(name: string, setup: () => { open: () => Promis
       expect(await store.setWebhookSecret('key_w', 'whsec_third', false)).toBe('whsec_third');
       expect(await store.webhookSecret('key_w')).toBe('whsec_third');
       expect(JSON.stringify(await store.list())).not.toContain('whsec_');
+      // No key, no secret: nothing is kept for an id that names nothing.
+      expect(await store.setWebhookSecret('key_nobody', 'whsec_x', true)).toBeUndefined();
+      expect(await store.setWebhookSecret('key_nobody', 'whsec_x', false)).toBeUndefined();
+      expect(await store.webhookSecret('key_nobody')).toBeUndefined();
     });
   });
 }

@@ -22,6 +22,9 @@ export interface KeyStore {
    * and it is worth nothing without the receiver it signs for.
    */
   webhookSecret(id: string): Promise<string | undefined>;
-  /** Sets it, unless `onlyIfUnset` and one exists; returns the secret in force afterwards. */
-  setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean): Promise<string>;
+  /**
+   * Sets it, unless `onlyIfUnset` and one exists; returns the secret in force afterwards, or
+   * undefined when there is no such key.
+   */
+  setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean): Promise<string | undefined>;
 }

@@ -57,8 +57,9 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean) {
+    if (!(await withRedis(() => this.redis.hexists(this.records, id)))) return undefined;
     if (onlyIfUnset) await withRedis(() => this.redis.hsetnx(this.secrets, id, secret));
     else await withRedis(() => this.redis.hset(this.secrets, id, secret));
-    return (await this.webhookSecret(id))!;
+    return this.webhookSecret(id);
   }
 }

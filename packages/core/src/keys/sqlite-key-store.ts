@@ -44,10 +44,14 @@ export class SqliteKeyStore implements KeyStore {
       'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING id',
     );
     this.secretStatement = prepare<[string], { secret: string }>(db, 'SELECT secret FROM webhook_secrets WHERE key_id = ?');
-    this.keepSecretStatement = prepare<[string, string]>(db, 'INSERT INTO webhook_secrets (key_id, secret) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING');
+    // Only for a key that exists: the SELECT yields no row otherwise, so nothing is inserted.
+    this.keepSecretStatement = prepare<[string, string]>(
+      db,
+      'INSERT INTO webhook_secrets (key_id, secret) SELECT id, ? FROM api_keys WHERE id = ? ON CONFLICT (key_id) DO NOTHING',
+    );
     this.replaceSecretStatement = prepare<[string, string]>(
       db,
-      'INSERT INTO webhook_secrets (key_id, secret) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE SET secret = excluded.secret',
+      'INSERT INTO webhook_secrets (key_id, secret) SELECT id, ? FROM api_keys WHERE id = ? ON CONFLICT (key_id) DO UPDATE SET secret = excluded.secret',
     );
   }
 
@@ -73,7 +77,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async setWebhookSecret(id: string, secret: string, onlyIfUnset: boolean) {
-    (onlyIfUnset ? this.keepSecretStatement : this.replaceSecretStatement).run([id, secret]);
-    return this.secretStatement.get([id])!.secret;
+    (onlyIfUnset ? this.keepSecretStatement : this.replaceSecretStatement).run([secret, id]);
+    return this.secretStatement.get([id])?.secret;
   }
 }
