@@ -1,42 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadConfig, type ModelSize, type RuntimeName, type Scale } from '@aiphoto/core';
-import { EnhanceEngine, TILE_OVERLAP, decodeUpload } from '@aiphoto/core/enhance';
+import { loadConfig, type ModelSize, type Precision, type RuntimeName, type Scale } from '@aiphoto/core';
+import { EnhanceEngine, TILE_OVERLAP } from '@aiphoto/core/enhance';
 
 /**
  * One measurement in a process of its own, so its peak RSS is its own. Prints one JSON line.
- *   speed:  model runtime threads inputSide scale  → seconds per output megapixel
- *   target: model runtime threads                  → 512×512 photo → 2048×2048 through the whole pipeline
+ *   speed model runtime threads precision inputSide scale  → seconds per output megapixel
  */
-const [kind, model, runtime, threads, ...rest] = process.argv.slice(2) as [string, ModelSize, RuntimeName, string, ...string[]];
+const [, model, runtime, threads, precision, ...rest] = process.argv.slice(2) as [string, ModelSize, RuntimeName, string, Precision, ...string[]];
 const photos = path.resolve(import.meta.dirname, '../photos');
 // The service's own defaults, so the figures are what a user gets.
 const { maxTile } = loadConfig({}).enhance;
-const engine = new EnhanceEngine({ model, runtime, threads: Number(threads), maxTile, overlap: TILE_OVERLAP });
+const engine = new EnhanceEngine({ model, runtime, precision, threads: Number(threads), maxTile, overlap: TILE_OVERLAP });
 
 async function crop(side: number) {
   const { data } = await sharp(path.join(photos, 'astronaut.png')).extract({ left: 0, top: 0, width: side, height: side }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: side, height: side, rgb: data, alpha: undefined };
 }
 
-let result: Record<string, number>;
-if (kind === 'speed') {
-  const [side, scale] = rest.map(Number) as [number, Scale];
-  const image = await crop(side);
-  await engine.reconstruct(await crop(16), scale);
-  const started = performance.now();
-  await engine.reconstruct(image, scale);
-  const seconds = (performance.now() - started) / 1000;
-  result = { seconds, secondsPerOutputMegapixel: seconds / ((side * scale) ** 2 / 1e6) };
-} else {
-  const bytes = await sharp(path.join(photos, 'astronaut.png')).png().toBuffer();
-  const started = performance.now();
-  const decoded = await decodeUpload(bytes, 4, { maxInputPixels: 2048 * 2048, maxOutputPixels: 4096 * 4096 });
-  const output = await engine.enhance({ ...decoded, scale: 4, strength: 10, format: 'png' });
-  const seconds = (performance.now() - started) / 1000;
-  result = { seconds, width: output.width, height: output.height };
-}
+const [side, scale] = rest.map(Number) as [number, Scale];
+const image = await crop(side);
+await engine.reconstruct(await crop(16), scale);
+const started = performance.now();
+await engine.reconstruct(image, scale);
+const seconds = (performance.now() - started) / 1000;
+const result = { seconds, secondsPerOutputMegapixel: seconds / ((side * scale) ** 2 / 1e6) };
 await engine.dispose();
 // VmHWM, not getrusage's maxrss: Linux carries maxrss over from the parent across fork and
 // exec, so a child would report at least its parent's peak.

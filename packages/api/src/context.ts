@@ -18,6 +18,8 @@ export interface Outcome {
 export interface Context {
   services: CoreServices;
   caller: Caller;
+  /** The caller's quota as the request arrived (read once, at the edge). */
+  quota: QuotaSnapshot;
   /** Aborted when the caller hangs up or a shutdown runs out of time. */
   signal: AbortSignal;
   /** The absolute URL of a stored image, on AIPHOTO_PUBLIC_URL or the address the caller used. */

@@ -1,4 +1,4 @@
-import { ERROR_CODES, GenerationFailedError, InvalidPromptError, RateLimitedError } from '@aiphoto/core';
+import { ERROR_CODES, GenerationFailedError, InvalidPromptError, RateLimitedError, ServerError } from '@aiphoto/core';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,24 @@ describe('error mapping', () => {
       error: 'generation_failed',
       message: 'Model "x" failed.',
     });
+  });
+});
+
+describe('stack traces', () => {
+  const frames = (error: Error) => (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).length;
+
+  it('are not recorded for refusals (their cost was most of a 429), in the domain error or the tRPC error around it', () => {
+    const refusal = new RateLimitedError('Daily limit reached.', { retryAfterSeconds: 60 });
+    expect(frames(refusal)).toBe(0);
+    expect(frames(toTrpcError(refusal))).toBe(0);
+    expect(frames(new InvalidPromptError('prompt is required.'))).toBe(0);
+    expect(refusal.message).toBe('Daily limit reached.');
+  });
+
+  it('are recorded for unexpected failures, and the limit is restored for everything else', () => {
+    expect(frames(new ServerError('boom'))).toBeGreaterThan(0);
+    expect(frames(toTrpcError(new ServerError('boom')))).toBeGreaterThan(0);
+    new RateLimitedError('x', { retryAfterSeconds: 1 });
+    expect(frames(new Error('plain'))).toBeGreaterThan(0);
   });
 });

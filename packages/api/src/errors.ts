@@ -185,7 +185,14 @@ export function openaiError(error: AIPhotoError): { status: number; body: OpenAI
 /** For tRPC: a TRPCError whose HTTP status matches the REST one, with the domain error as cause. */
 export function toTrpcError(error: unknown): TRPCError {
   const domain = toAIPhotoError(error);
-  return new TRPCError({ code: ERROR_TABLE[domain.code].trpc, message: domain.message, cause: domain });
+  // Like the domain error it wraps, a refusal records no stack trace (see AIPhotoError).
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (domain.code !== 'server_error') Error.stackTraceLimit = 0;
+  try {
+    return new TRPCError({ code: ERROR_TABLE[domain.code].trpc, message: domain.message, cause: domain });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
 /**

@@ -11,6 +11,9 @@ const t = initTRPC
   .context<Context>()
   .meta<OperationMeta>()
   .create({
+    // Not development mode whatever NODE_ENV says: tRPC would read (and source-map) the stack
+    // of every error for a field the formatter then drops.
+    isDev: false,
     errorFormatter({ shape, error }) {
       const domain = toAIPhotoError(error);
       return {

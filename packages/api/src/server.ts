@@ -1,12 +1,13 @@
 import http from 'node:http';
 import path from 'node:path';
-import { configuredSecrets, createCoreServices, redactingStream, type Config, type CoreServices } from '@aiphoto/core';
+import { configuredSecrets, createCoreServices, lineRedactor, type Config, type CoreServices } from '@aiphoto/core';
 import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
 import { docsRoutes } from './edge/docs.ts';
 import { Lifecycle, connectionLifecycle } from './edge/lifecycle.ts';
 import { createMetrics } from './edge/metrics.ts';
 import { opsRoutes } from './edge/ops.ts';
 import { originFinder, requestContext, requestIdFor } from './edge/request-context.ts';
+import { OneLinePerRequest } from './edge/request-log.ts';
 import { JSON_BODY_LIMIT } from './edge/request-guards.ts';
 import { frameworkError, responder } from './edge/responder.ts';
 import { restTemplateOf, trpcSurfaces, type ContextFor } from './edge/trpc.ts';
@@ -15,6 +16,7 @@ import { enhanceRestRoute } from './operations/enhance.ts';
 import { generateRestRoute } from './operations/generate.ts';
 import { imageFileRoute } from './operations/image-file.ts';
 import { openaiRoutes } from './operations/openai.ts';
+import { statusRestRoute } from './operations/status.ts';
 import { createCaller } from './router.ts';
 
 export interface ServerOptions {
@@ -46,9 +48,11 @@ function createApp(config: Config, options: ServerOptions): FastifyInstance {
       level: config.logLevel,
       // Keys must never reach logs, whatever a future serializer decides to include.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', 'key'], censor: '[redacted]' },
+      stream: options.logStream ?? process.stdout,
       // Every line is scrubbed on its way out, whatever wrote it and at whatever level.
-      stream: redactingStream(options.logStream ?? process.stdout, configuredSecrets(config)),
+      hooks: { streamWrite: lineRedactor(configuredSecrets(config)) },
     },
+    logController: new OneLinePerRequest(),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
     // Slow clients are cut off: headers within headersTimeout, the whole request within
@@ -97,7 +101,13 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   const contextFor: ContextFor = (request, reply) => ({
     services,
     caller: request.identity!.caller,
-    signal: lifecycle.signalFor(request, reply),
+    quota: request.identity!.quota,
+    // Made on first use: most answers (status, refusals) never need to know of a hang-up.
+    get signal() {
+      const signal = lifecycle.signalFor(request, reply);
+      Object.defineProperty(this, 'signal', { value: signal });
+      return signal;
+    },
     imageUrl: (fileName) => `${originOf(request)}/images/${fileName}`,
     outcome: request.outcome,
     ...(typeof request.headers['idempotency-key'] === 'string' ? { idempotencyKey: request.headers['idempotency-key'] } : {}),
@@ -108,6 +118,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   await app.register(responder, { metrics, clock, restTemplateOf });
   await app.register(connectionLifecycle, { lifecycle });
   await app.register(webApp, { config, webDir: config.webDir ?? DEFAULT_WEB_DIR });
+  await app.register(statusRestRoute, { call });
   await app.register(generateRestRoute, { call });
   await app.register(enhanceRestRoute, { maxUploadBytes: config.limits.maxUploadBytes, call });
   await app.register(openaiRoutes, { services, call });
@@ -128,6 +139,8 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
           app.log.info({ model, providers }, `model ${model} is served by ${providers.join(' → ') || 'nothing'}`);
         }
       }
+      const { model, precision, reason } = services.enhanceEngine;
+      app.log.info({ model, precision }, `enhance runs ${model} in ${precision} (${reason})`);
       const publicUrl = config.publicUrl ?? address;
       app.log.info(
         { publicUrl, store: config.redisUrl ? 'redis' : 'sqlite', storage: config.s3 ? `s3:${config.s3.bucket}` : 'local' },

@@ -1,16 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from './testing/harness.ts';
-
-function builtApp() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-web-'));
-  fs.mkdirSync(path.join(dir, 'assets'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>AIPhoto</title><div id="root"></div>');
-  fs.writeFileSync(path.join(dir, 'assets', 'index-Ab12Cd34.js'), 'console.log(1)');
-  return dir;
-}
+import { builtApp } from './testing/web.ts';
 
 describe('serving the web app', () => {
   it('serves the page at / and, for any other page URL, falls back to it without swallowing the API', async () => {

@@ -57,3 +57,9 @@ export type Scale = (typeof SCALES)[number];
 /** Where the enhance model runs; naming them here keeps reading the config from loading onnxruntime. */
 export const RUNTIMES = ['onnx', 'tfjs'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
+/** The arithmetic the enhance model runs in (int8 on onnxruntime only). */
+export const PRECISIONS = ['fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+/** What the operator sets: a precision, or "auto" (int8 where the CPU has VNNI). */
+export const PRECISION_SETTINGS = ['auto', ...PRECISIONS] as const;
+export type PrecisionSetting = (typeof PRECISION_SETTINGS)[number];

@@ -7,7 +7,7 @@ import { BUILT_IN_MODELS } from './model-catalog.ts';
 
 describe('loadConfig', () => {
   it('has working defaults with an empty environment', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({}, { vnni: true })).toEqual({
       port: 3000,
       host: '127.0.0.1',
       dataDir: path.resolve('./data'),
@@ -31,10 +31,33 @@ describe('loadConfig', () => {
       providers: {},
       moderation: 'off',
       timeouts: { attemptMs: 90_000, generationMs: 180_000, pollIntervalMs: 500 },
-      limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 2048 * 2048, maxOutputPixels: 2048 * 2048 },
-      enhance: { model: 'thick', runtime: 'onnx', workers: 1, threads: os.availableParallelism(), queue: 4, maxTile: 288, jobTimeoutMs: 120_000 },
+      limits: { maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 1024 * 1024, maxOutputPixels: 4096 * 4096 },
+      enhance: {
+        model: 'thick',
+        runtime: 'onnx',
+        precision: 'int8',
+        precisionReason: 'the CPU has VNNI',
+        workers: 1,
+        threads: os.availableParallelism(),
+        queue: 4,
+        maxTile: 288,
+        jobTimeoutMs: 120_000,
+      },
       jobs: { leaseMs: 30_000, finishedTtlMs: 86_400_000, webhookAllowHosts: [], webhookRetryDelaysMs: [10_000, 60_000, 600_000, 3_600_000] },
     });
+  });
+
+  it('runs enhance in int8 where the CPU has VNNI, fp32 elsewhere, and sizes what one unit buys to match', () => {
+    const fp32 = loadConfig({}, { vnni: false });
+    expect(fp32.enhance).toMatchObject({ precision: 'fp32', precisionReason: 'the CPU has no VNNI' });
+    expect(fp32.limits).toEqual({ maxUploadBytes: 10 * 1024 * 1024, maxInputPixels: 1024 * 1024, maxOutputPixels: 2048 * 2048 });
+    expect(loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'fp32' }, { vnni: true }).enhance.precision).toBe('fp32');
+    expect(loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'int8' }, { vnni: false }).enhance.precision).toBe('int8');
+    expect(loadConfig({ AIPHOTO_ENHANCE_RUNTIME: 'tfjs' }, { vnni: true }).enhance.precision).toBe('fp32');
+    expect(loadConfig({ AIPHOTO_MAX_OUTPUT_PIXELS: '1000000' }, { vnni: true }).limits.maxOutputPixels).toBe(1_000_000);
+    expect(() => loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'int8', AIPHOTO_ENHANCE_RUNTIME: 'tfjs' })).toThrow(/int8 runs on the onnx runtime only/);
+    expect(() => loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'int4' })).toThrow(/AIPHOTO_ENHANCE_PRECISION: expected one of auto, fp32, int8/);
+    expect(() => loadConfig({ AIPHOTO_MAX_OUTPUT_PIXELS: '0' })).toThrow(/AIPHOTO_MAX_OUTPUT_PIXELS/);
   });
 
   it('reads the job settings: hours kept, lease, webhook allow list and retry waits', () => {

@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { MODEL_SIZES, RUNTIMES, type ModelSize, type RuntimeName } from './catalog.ts';
+import { MODEL_SIZES, PRECISION_SETTINGS, RUNTIMES, type ModelSize, type Precision, type RuntimeName } from './catalog.ts';
+import { cpuHasVnni, resolvePrecision } from './enhance/precision.ts';
 import { CatalogError, loadModelCatalog, type ModelSpec } from './model-catalog.ts';
 import { PROVIDERS, providerNamed } from './providers/descriptors.ts';
 
@@ -108,14 +109,20 @@ export const envSchema = z.object({
   AIPHOTO_OPENAI_MAX_N: positiveInt(4),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
-  AIPHOTO_MAX_INPUT_PIXELS: positiveInt(2048 * 2048),
-  // About 20 s of the default model on two cores: what one unit buys (bench/enhance).
-  AIPHOTO_MAX_OUTPUT_PIXELS: positiveInt(2048 * 2048),
+  // What one unit buys is bounded by both (see DEFAULT_MAX_OUTPUT_PIXELS): the model's time
+  // grows with the input's pixels, the memory with the output's.
+  AIPHOTO_MAX_INPUT_PIXELS: positiveInt(1024 * 1024),
+  AIPHOTO_MAX_OUTPUT_PIXELS: z.coerce
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .positive({ error: 'expected a number above 0' })
+    .optional(),
   AIPHOTO_ENHANCE_JOB_TIMEOUT_MS: positiveInt(120_000),
   AIPHOTO_MAX_GENERATES_IN_FLIGHT: positiveInt(4),
   AIPHOTO_MAX_ENHANCES_IN_FLIGHT: positiveInt(1),
   AIPHOTO_ENHANCE_MODEL: z.enum(MODEL_SIZES, { error: `expected one of ${MODEL_SIZES.join(', ')}` }).default(DEFAULT_ENHANCE_MODEL),
   AIPHOTO_ENHANCE_RUNTIME: z.enum(RUNTIMES, { error: `expected one of ${RUNTIMES.join(', ')}` }).default('onnx'),
+  AIPHOTO_ENHANCE_PRECISION: z.enum(PRECISION_SETTINGS, { error: `expected one of ${PRECISION_SETTINGS.join(', ')}` }).default('auto'),
   AIPHOTO_ENHANCE_WORKERS: positiveInt(1),
   AIPHOTO_ENHANCE_THREADS: positiveInt(os.availableParallelism()),
   AIPHOTO_ENHANCE_QUEUE: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }).default(4),
@@ -247,6 +254,10 @@ export interface Config {
   enhance: {
     model: ModelSize;
     runtime: RuntimeName;
+    /** AIPHOTO_ENHANCE_PRECISION, "auto" resolved: int8 where the CPU has VNNI (enhance/precision.ts). */
+    precision: Precision;
+    /** Why, for the startup log. */
+    precisionReason: string;
     workers: number;
     threads: number;
     /** Jobs that may wait while every worker is busy; beyond that, 503. */
@@ -284,7 +295,15 @@ function withoutEmpty(env: Record<string, string | undefined>): Record<string, s
 }
 
 /** `cwd` anchors a relative AIPHOTO_DATA_DIR (pnpm runs scripts inside the package folder). */
-export function loadConfig(env: Record<string, string | undefined>, options: { cwd?: string } = {}): Config {
+/**
+ * The default output limit follows the precision enhance runs in, so that one unit buys about
+ * the same time on any machine (bench/enhance, thick model, two cores): 4096² (×4 of a 1 MP
+ * photo) takes 25 s in int8; in fp32 that is 2048², about 14 s.
+ */
+export const DEFAULT_MAX_OUTPUT_PIXELS: Record<Precision, number> = { int8: 4096 * 4096, fp32: 2048 * 2048 };
+
+/** `vnni`: whether the CPU runs int8 fast (read from the machine unless a test says). */
+export function loadConfig(env: Record<string, string | undefined>, options: { cwd?: string; vnni?: boolean } = {}): Config {
   const clean = withoutEmpty(env);
   const parsed = envSchema.safeParse(clean);
   if (!parsed.success) {
@@ -331,6 +350,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
       return [{ provider: candidate.provider, model: candidate.model, settings: { apiKey: apiKey ?? '', baseUrl }, options: prepared }];
     }),
   }));
+  if (values.AIPHOTO_ENHANCE_PRECISION === 'int8' && values.AIPHOTO_ENHANCE_RUNTIME === 'tfjs') {
+    throw new ConfigError(['AIPHOTO_ENHANCE_PRECISION: int8 runs on the onnx runtime only (AIPHOTO_ENHANCE_RUNTIME=tfjs is fp32)']);
+  }
+  const precision =
+    values.AIPHOTO_ENHANCE_RUNTIME === 'tfjs'
+      ? { precision: 'fp32' as const, reason: 'TensorFlow.js runs fp32' }
+      : resolvePrecision(values.AIPHOTO_ENHANCE_PRECISION, options.vnni ?? cpuHasVnni());
   if (values.AIPHOTO_MODERATION === 'openai' && !providers.openai) {
     throw new ConfigError(['AIPHOTO_MODERATION: "openai" needs OPENAI_API_KEY to be set']);
   }
@@ -385,11 +411,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     limits: {
       maxUploadBytes: values.AIPHOTO_MAX_UPLOAD_BYTES,
       maxInputPixels: values.AIPHOTO_MAX_INPUT_PIXELS,
-      maxOutputPixels: values.AIPHOTO_MAX_OUTPUT_PIXELS,
+      maxOutputPixels: values.AIPHOTO_MAX_OUTPUT_PIXELS ?? DEFAULT_MAX_OUTPUT_PIXELS[precision.precision],
     },
     enhance: {
       model: values.AIPHOTO_ENHANCE_MODEL,
       runtime: values.AIPHOTO_ENHANCE_RUNTIME,
+      precision: precision.precision,
+      precisionReason: precision.reason,
       workers: values.AIPHOTO_ENHANCE_WORKERS,
       threads: values.AIPHOTO_ENHANCE_THREADS,
       queue: values.AIPHOTO_ENHANCE_QUEUE,

@@ -31,8 +31,18 @@ export abstract class AIPhotoError extends Error {
   /** The request field the error is about, when there is one (OpenAI's dialect names it). */
   readonly field: string | undefined;
 
+  /**
+   * Whether the error records where it was thrown. Only an unexpected failure needs to: a
+   * refusal is the caller's answer, and capturing (then source-mapping) a stack trace was the
+   * largest single cost of a 429.
+   */
+  static readonly recordsStack: boolean = false;
+
   constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number; field?: string }) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!(new.target as typeof AIPhotoError).recordsStack) Error.stackTraceLimit = 0;
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
     this.retryAfterSeconds = options?.retryAfterSeconds;
     this.field = options?.field;
@@ -94,6 +104,7 @@ export class GenerationFailedError extends AIPhotoError {
   readonly code = 'generation_failed';
 }
 export class ServerError extends AIPhotoError {
+  static override readonly recordsStack = true;
   readonly code = 'server_error';
 }
 export class ServiceUnavailableError extends AIPhotoError {

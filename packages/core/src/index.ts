@@ -16,7 +16,7 @@ export { OUTPUT_FORMATS, type OutputFormat } from './enhance/image-io.ts';
 
 export type { GenerationObserver } from './observer.ts';
 export { IMAGE_FORMATS, etagOf, parseRange } from './storage/image-storage.ts';
-export { configuredSecrets, redactSecrets, redactingStream } from './redact.ts';
+export { configuredSecrets, lineRedactor, redactSecrets } from './redact.ts';
 export { lastDays, usageReport, type Ledger, type LedgerEntry, type UsageReport, type UsageRow, type UsageTotals } from './ledger/ledger.ts';
 export { IDEMPOTENCY_TTL_SECONDS, type IdempotencyStore } from './idempotency/idempotency-store.ts';
 export type { WorkHooks } from './work-hooks.ts';

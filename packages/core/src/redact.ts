@@ -30,12 +30,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return result;
 }
 
-/** A log destination that scrubs every line, at every level, before it is written. */
-export function redactingStream(destination: NodeJS.WritableStream, secrets: readonly string[]): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      destination.write(redactSecrets(String(chunk), secrets));
-      done();
-    },
-  });
+/** Scrubs each line on its way to the log destination (pino's `streamWrite` hook): at every level, whatever wrote it. */
+export function lineRedactor(secrets: readonly string[]): (line: string) => string {
+  return (line) => redactSecrets(line, secrets);
 }

@@ -5,6 +5,7 @@ import { openDatabase, type SqliteDatabase } from './database.ts';
 import { TILE_OVERLAP } from './enhance/enhance-engine.ts';
 import { EnhancePool, type PoolLogger } from './enhance/enhance-pool.ts';
 import { EnhanceService } from './enhance/enhance-service.ts';
+import type { Precision } from './catalog.ts';
 import { ContentFilter } from './filter/content-filter.ts';
 import { ImageService } from './image-service.ts';
 import type { GenerationObserver } from './observer.ts';
@@ -46,6 +47,8 @@ export interface CoreServices {
   quota: QuotaService;
   images: ImageService;
   enhance: EnhanceService;
+  /** What runs enhance, and why in this precision (logged at startup). */
+  enhanceEngine: { model: string; precision: Precision; reason: string };
   enhancePool: EnhancePool;
   router: ProviderRouter;
   storage: ImageStorage;
@@ -166,12 +169,14 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     ...(options.logger ? { logger: options.logger } : {}),
     clock,
   });
+  const { precision, precisionReason: reason } = config.enhance;
   const enhancePool = new EnhancePool({
     workers: config.enhance.workers,
     queue: config.enhance.queue,
     engine: {
       model: config.enhance.model,
       runtime: config.enhance.runtime,
+      precision,
       threads: config.enhance.threads,
       maxTile: config.enhance.maxTile,
       overlap: TILE_OVERLAP,
@@ -208,6 +213,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     quota,
     images,
     enhance,
+    enhanceEngine: { model: `esrgan-${config.enhance.model}`, precision, reason },
     enhancePool,
     router,
     storage,

@@ -14,6 +14,7 @@ describe('generate procedure (no HTTP)', () => {
     context = {
       services,
       caller,
+      quota: await services.quota.snapshot(caller.account),
       signal: new AbortController().signal,
       imageUrl: (fileName) => `https://img.example.com/images/${fileName}`,
       outcome: {},

@@ -6,14 +6,23 @@ import { loadConfig } from '../config.ts';
 import { EnhanceEngine, TILE_OVERLAP, strengthWeight } from './enhance-engine.ts';
 import { resizeLanczos } from './image-io.ts';
 import { MODEL_SIZES, SCALES, type ModelSize } from '../catalog.ts';
-import { packageDirectory } from './esrgan-models.ts';
+import { packageDirectory, readKerasModel } from './esrgan-models.ts';
+import { RANGE_FACTORS, calibrationCrops, committedRanges, measureRanges } from './calibration.ts';
+import { repoRoot } from '../testing/images.ts';
 
 const engines = new Map<string, EnhanceEngine>();
-function engine(model: ModelSize, options: { runtime?: 'onnx' | 'tfjs'; maxTile?: number; overlap?: number } = {}) {
+function engine(model: ModelSize, options: { runtime?: 'onnx' | 'tfjs'; precision?: 'fp32' | 'int8'; maxTile?: number; overlap?: number } = {}) {
   const key = JSON.stringify([model, options]);
   let found = engines.get(key);
   if (!found) {
-    found = new EnhanceEngine({ model, runtime: options.runtime ?? 'onnx', threads: 2, maxTile: options.maxTile ?? 1024, overlap: options.overlap ?? 16 });
+    found = new EnhanceEngine({
+      model,
+      runtime: options.runtime ?? 'onnx',
+      precision: options.precision ?? 'fp32',
+      threads: 2,
+      maxTile: options.maxTile ?? 1024,
+      overlap: options.overlap ?? 16,
+    });
     engines.set(key, found);
   }
   return found;
@@ -48,6 +57,39 @@ describe.each(MODEL_SIZES)('esrgan-%s golden samples', (size) => {
     expect(ours.length).toBe(theirs.length);
     expect(maxDifference(ours, theirs)).toBeLessThanOrEqual(2);
     expect(psnr(ours, theirs)).toBeGreaterThan(60);
+  });
+});
+
+/**
+ * The int8 graph against fp32 on the same fixture (not one of the calibration crops).
+ * Tolerance: PSNR above 46 dB and no channel value more than 16 levels off (measured: 48.9 to
+ * 54.2 dB, at most 10 levels: a clipped extreme in thick ×2).
+ */
+describe.each(MODEL_SIZES)('esrgan-%s int8', (size) => {
+  it.each(SCALES)('×%i stays within the stated tolerance of fp32', async (scale) => {
+    const assets = path.join(packageDirectory(size), 'assets');
+    const { data, info } = await sharp(path.join(assets, 'fixture.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image = { width: info.width, height: info.height, rgb: data, alpha: undefined };
+    const fp32 = rounded(await engine(size).reconstruct(image, scale));
+    const int8 = rounded(await engine(size, { precision: 'int8' }).reconstruct(image, scale));
+    expect(psnr(int8, fp32)).toBeGreaterThan(46);
+    expect(maxDifference(int8, fp32)).toBeLessThanOrEqual(16);
+    // Not the fp32 graph by another name.
+    expect(maxDifference(int8, fp32)).toBeGreaterThan(0);
+  });
+});
+
+describe('int8 calibration', () => {
+  it('is reproduced by the calibration crops: the committed ranges are the measured ones times one of the factors tried', async () => {
+    const measured = await measureRanges(readKerasModel('slim', 2), await calibrationCrops(path.join(repoRoot, 'bench/photos')));
+    const committed = committedRanges('slim', 2);
+    expect(Object.keys(committed).sort()).toEqual(Object.keys(measured).sort());
+    const factor = committed.F_m1![1] / measured.F_m1![1];
+    expect(RANGE_FACTORS.some((tried) => Math.abs(tried - factor) < 1e-4)).toBe(true);
+    for (const [name, [low, high]] of Object.entries(measured)) {
+      expect(committed[name]![0]).toBeCloseTo(low * factor, 2);
+      expect(committed[name]![1]).toBeCloseTo(high * factor, 2);
+    }
   });
 });
 

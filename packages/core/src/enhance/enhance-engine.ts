@@ -1,4 +1,4 @@
-import type { ModelSize, RuntimeName, Scale } from '../catalog.ts';
+import type { ModelSize, Precision, RuntimeName, Scale } from '../catalog.ts';
 import { readKerasModel } from './esrgan-models.ts';
 import { encodeImage, resizeLanczos, type DecodedImage, type OutputFormat } from './image-io.ts';
 import { createOnnxSession, createTfjsSession, type SuperResolutionSession } from './runtimes.ts';
@@ -10,6 +10,8 @@ export const TILE_OVERLAP = 16;
 export interface EngineOptions {
   model: ModelSize;
   runtime: RuntimeName;
+  /** int8 on onnxruntime only; fp32 when left out. */
+  precision?: Precision;
   /** Threads for one inference (onnxruntime's intra-op pool). */
   threads: number;
   /** Largest tile side fed to the model, in input pixels; bounds memory. */
@@ -56,7 +58,7 @@ export class EnhanceEngine {
     let loaded = this.sessions.get(scale);
     if (!loaded) {
       const model = readKerasModel(this.options.model, scale);
-      const session = this.options.runtime === 'onnx' ? createOnnxSession(model, this.options.threads) : createTfjsSession(model);
+      const session = this.options.runtime === 'onnx' ? createOnnxSession(model, this.options.threads, this.options.precision) : createTfjsSession(model);
       loaded = session.then((ready) => ({ session: ready, inputMax: model.inputMax }));
       this.sessions.set(scale, loaded);
     }

@@ -13,7 +13,7 @@ import type { KerasLayer, KerasModel } from './esrgan-models.ts';
  */
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
-function floatTensor(name: string, dims: number[], values: Float32Array): onnxProto.onnx.ITensorProto {
+export function floatTensor(name: string, dims: number[], values: Float32Array): onnxProto.onnx.ITensorProto {
   return {
     name,
     dims,
@@ -22,24 +22,24 @@ function floatTensor(name: string, dims: number[], values: Float32Array): onnxPr
   };
 }
 
-const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({
+export const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({
   name,
   type: onnx.AttributeProto.AttributeType.INTS,
   ints: values,
 });
-const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({
+export const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({
   name,
   type: onnx.AttributeProto.AttributeType.INT,
   i: value,
 });
-const str = (name: string, value: string): onnxProto.onnx.IAttributeProto => ({
+export const str = (name: string, value: string): onnxProto.onnx.IAttributeProto => ({
   name,
   type: onnx.AttributeProto.AttributeType.STRING,
   s: new TextEncoder().encode(value),
 });
 
 /** Keras HWIO kernels become ONNX OIHW. */
-function hwioToOihw(data: Float32Array, [h, w, i, o]: number[]): Float32Array {
+export function hwioToOihw(data: Float32Array, [h, w, i, o]: number[]): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < h!; y++) {
     for (let x = 0; x < w!; x++) {
@@ -53,7 +53,12 @@ function hwioToOihw(data: Float32Array, [h, w, i, o]: number[]): Float32Array {
   return out;
 }
 
-export function kerasToOnnx(model: KerasModel): Uint8Array {
+/**
+ * `calibration` adds every layer's lowest and highest value as graph outputs
+ * (`<layer>/min`, `<layer>/max`): what int8 calibration reads, without keeping every
+ * activation of a large crop alive at once.
+ */
+export function kerasToOnnx(model: KerasModel, { calibration = false } = {}): Uint8Array {
   const nodes: onnxProto.onnx.INodeProto[] = [];
   const initializers: onnxProto.onnx.ITensorProto[] = [];
   const output = (layer: KerasLayer) => layer.name;
@@ -131,6 +136,11 @@ export function kerasToOnnx(model: KerasModel): Uint8Array {
     }
   }
   nodes.push({ opType: 'Transpose', input: [model.outputName], output: ['output'], attribute: [ints('perm', [0, 2, 3, 1])] });
+  const observed = calibration ? model.layers.filter((layer) => layer.class_name !== 'InputLayer').map((layer) => layer.name) : [];
+  for (const name of observed) {
+    nodes.push({ opType: 'ReduceMin', input: [name], output: [`${name}/min`], attribute: [int('keepdims', 0)] });
+    nodes.push({ opType: 'ReduceMax', input: [name], output: [`${name}/max`], attribute: [int('keepdims', 0)] });
+  }
 
   const dims = (names: string[]) => ({ dim: names.map((dimParam, index) => (index === 3 ? { dimValue: 3 } : { dimParam })) });
   const proto = onnx.ModelProto.create({
@@ -142,7 +152,10 @@ export function kerasToOnnx(model: KerasModel): Uint8Array {
       node: nodes,
       initializer: initializers,
       input: [{ name: model.inputName, type: { tensorType: { elemType: FLOAT, shape: dims(['n', 'h', 'w', 'c']) } } }],
-      output: [{ name: 'output', type: { tensorType: { elemType: FLOAT, shape: dims(['n', 'H', 'W', 'c']) } } }],
+      output: [
+        { name: 'output', type: { tensorType: { elemType: FLOAT, shape: dims(['n', 'H', 'W', 'c']) } } },
+        ...observed.flatMap((name) => ['min', 'max'].map((end) => ({ name: `${name}/${end}`, type: { tensorType: { elemType: FLOAT, shape: { dim: [] } } } }))),
+      ],
     },
   });
   return onnx.ModelProto.encode(proto).finish();

@@ -1,6 +1,10 @@
 import * as ort from 'onnxruntime-node';
+import type { Precision } from '../catalog.ts';
+import { committedRanges } from './calibration.ts';
 import type { KerasModel } from './esrgan-models.ts';
 import { kerasToOnnx } from './keras-to-onnx.ts';
+import { kerasToOnnxInt8 } from './keras-to-onnx-int8.ts';
+import { cpuHasVnni } from './precision.ts';
 
 /** Runs one model on NHWC float tiles of any size; values in the model's own input range. */
 export interface SuperResolutionSession {
@@ -9,8 +13,12 @@ export interface SuperResolutionSession {
 }
 
 
-export async function createOnnxSession(model: KerasModel, threads: number): Promise<SuperResolutionSession> {
-  const session = await ort.InferenceSession.create(kerasToOnnx(model), {
+export async function createOnnxSession(model: KerasModel, threads: number, precision: Precision = 'fp32'): Promise<SuperResolutionSession> {
+  const graph =
+    precision === 'int8'
+      ? kerasToOnnxInt8(model, { ranges: committedRanges(model.size, model.scale), weightBits: cpuHasVnni() ? 8 : 7 })
+      : kerasToOnnx(model);
+  const session = await ort.InferenceSession.create(graph, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',

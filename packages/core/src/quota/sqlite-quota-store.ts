@@ -27,7 +27,14 @@ export class SqliteQuotaStore implements QuotaStore {
     );
   }
 
+  /**
+   * A read first: a refusal is then one read and never takes the write lock (a caller out of
+   * quota can send as fast as it likes). The upsert still decides admission, so two
+   * processes can never both take the last unit.
+   */
   async reserve(subject: string, day: string, units: number, limit: number) {
+    const before = await this.usage(subject, day);
+    if (before + units > limit) return { admitted: false, used: before };
     const row = this.reserveStatement.get({ subject, day, units, limit });
     if (row) return { admitted: true, used: row.used };
     return { admitted: false, used: await this.usage(subject, day) };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
 /** A crop of a real photograph from bench/photos (public domain / CC0, see its LICENSE.md). */
 export async function photoCrop(width: number, height: number, left = 180, top = 60): Promise<{ rgb: Uint8Array; width: number; height: number }> {

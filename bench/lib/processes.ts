@@ -1,0 +1,60 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const repoRoot = new URL('../../', import.meta.url).pathname;
+/** Where `--import tsx` resolves: this package has tsx, the repository root does not. */
+export const benchRoot = new URL('../', import.meta.url).pathname;
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  /** The process's peak resident memory so far, from /proc (Linux). */
+  peakRssMegabytes(): number;
+  stop(): Promise<void>;
+}
+
+/** Runs a TypeScript entry point in its own process and waits until it prints a line matching `ready`. */
+export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = ready.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready: ${stderr.slice(-2000)}`)));
+  });
+  // Keep reading so a chatty process never blocks on a full pipe.
+  child.stdout!.resume();
+  return {
+    child,
+    url,
+    peakRssMegabytes: () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The service as `pnpm start` runs it (packages/api/src/main.ts), on a free loopback port. */
+export function startService(env: Record<string, string>): Promise<Started> {
+  return startProcess('packages/api/src/main.ts', { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^"]+)"/);
+}
+
+/** A key made with the CLI, as an operator would (`pnpm aiphoto keys create`). */
+export async function createKey(dataDir: string, dailyLimit: number): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'packages/api/src/cli.ts'), 'keys', 'create', '--name', 'bench', '--daily-limit', String(dailyLimit)],
+    { cwd: benchRoot, env: { ...process.env, AIPHOTO_DATA_DIR: dataDir } },
+  );
+  return /aip_[A-Za-z0-9_-]+/.exec(stdout)![0];
+}
