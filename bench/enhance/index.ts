@@ -115,16 +115,22 @@ async function overHttp(model: ModelSize, precision: Precision, inputSide: numbe
   const key = await createKey(dataDir, 1_000_000);
   const service = await startService({ AIPHOTO_DATA_DIR: dataDir, AIPHOTO_ENHANCE_MODEL: model, AIPHOTO_ENHANCE_PRECISION: precision, AIPHOTO_ENHANCE_JOB_TIMEOUT_MS: '600000', AIPHOTO_REQUEST_TIMEOUT_MS: '600000' });
   try {
-    const photo = await sharp(path.join(here, '../photos/astronaut.png')).resize(inputSide, inputSide).png().toBuffer();
-    const form = new FormData();
-    form.set('image', new Blob([photo], { type: 'image/png' }), 'astronaut.png');
-    form.set('scale', String(scale));
-    const started = performance.now();
-    const response = await fetch(`${service.url}/api/enhance`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-    const body = (await response.json()) as { enhanced_size?: string; error?: unknown };
-    const seconds = (performance.now() - started) / 1000;
-    if (!response.ok) throw new Error(`enhance answered ${response.status}: ${JSON.stringify(body)}`);
-    return { seconds, size: body.enhanced_size!, peakRssMegabytes: service.peakRssMegabytes() };
+    const enhance = async (side: number) => {
+      const photo = await sharp(path.join(here, '../photos/astronaut.png')).resize(side, side).png().toBuffer();
+      const form = new FormData();
+      form.set('image', new Blob([photo], { type: 'image/png' }), 'astronaut.png');
+      form.set('scale', String(scale));
+      const started = performance.now();
+      const response = await fetch(`${service.url}/api/enhance`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+      const body = (await response.json()) as { enhanced_size?: string; error?: unknown };
+      if (!response.ok) throw new Error(`enhance answered ${response.status}: ${JSON.stringify(body)}`);
+      return { seconds: (performance.now() - started) / 1000, size: body.enhanced_size! };
+    };
+    // The first request after a start also converts and loads the model: a steady service
+    // has done that already, so a tiny photo pays for it and the figure is the second request.
+    const loading = await enhance(16);
+    const measured = await enhance(inputSide);
+    return { ...measured, loadSeconds: loading.seconds, peakRssMegabytes: service.peakRssMegabytes() };
   } finally {
     await service.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -169,14 +175,14 @@ for (const size of MODEL_SIZES) {
   }
 }
 
-console.log(`\nOver HTTP: POST /api/enhance to the service as pnpm start runs it (decode, ${defaults.enhance.maxTile}-pixel tiles, blend, PNG encode, store), its peak RSS`);
+console.log(`\nOver HTTP: POST /api/enhance to the service as pnpm start runs it (decode, ${defaults.enhance.maxTile}-pixel tiles, blend, PNG encode, store), after one tiny enhance has loaded the model; the server's peak RSS`);
 for (const size of MODEL_SIZES) {
   const fp32 = await overHttp(size, 'fp32', 512, 4);
   const int8 = await overHttp(size, 'int8', 512, 4);
   const isDefault = size === defaults.enhance.model;
   const verdict = isDefault ? `  ${check(int8.seconds <= TARGET.int8Seconds && int8.peakRssMegabytes <= TARGET.peakRssMegabytes, 'int8 512²→2048² over HTTP')} (≤ ${TARGET.int8Seconds} s, ≤ ${TARGET.peakRssMegabytes} MB)  ← default` : '';
   console.log(
-    `esrgan-${size.padEnd(7)} 512² → ${int8.size} ×4   fp32 ${pad(fp32.seconds.toFixed(1), 5)} s ${pad(fp32.peakRssMegabytes.toFixed(0), 5)} MB   int8 ${pad(int8.seconds.toFixed(1), 5)} s ${pad(int8.peakRssMegabytes.toFixed(0), 5)} MB   ${(fp32.seconds / int8.seconds).toFixed(2)}× faster${verdict}`,
+    `esrgan-${size.padEnd(7)} 512² → ${int8.size} ×4   fp32 ${pad(fp32.seconds.toFixed(1), 5)} s ${pad(fp32.peakRssMegabytes.toFixed(0), 5)} MB   int8 ${pad(int8.seconds.toFixed(1), 5)} s ${pad(int8.peakRssMegabytes.toFixed(0), 5)} MB   ${(fp32.seconds / int8.seconds).toFixed(2)}× faster   (model load: fp32 ${fp32.loadSeconds.toFixed(1)} s, int8 ${int8.loadSeconds.toFixed(1)} s)${verdict}`,
   );
 }
 

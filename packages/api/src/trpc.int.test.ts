@@ -1,4 +1,4 @@
-import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
+import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import type { AppRouter } from './router.ts';
 import { startTestServer } from './testing/harness.ts';
@@ -58,5 +58,38 @@ describe('typed tRPC client', () => {
     expect(await (await t.fetch('/api/status', { headers: { authorization: `Bearer ${stdout.trim()}` } })).json()).toMatchObject({
       usage_today: 1,
     });
+  });
+});
+
+describe('GET /trpc/status, answered without tRPC’s HTTP handler', () => {
+  it('answers exactly as tRPC does, plain and batched, to the typed clients, and leaves every other form to tRPC', async () => {
+    await using t = await startTestServer();
+    const plain = await t.fetch('/trpc/status');
+    const batched = await t.fetch(`/trpc/status?batch=1&input=${encodeURIComponent('{}')}`);
+    // Two calls in one batch are tRPC's own handler's work.
+    const byTrpc = await t.fetch(`/trpc/status,status?batch=1&input=${encodeURIComponent('{}')}`);
+    for (const response of [plain, batched, byTrpc]) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.headers.get('vary')).toBe('trpc-accept, accept');
+      expect(response.headers.get('x-ratelimit-remaining')).toBe('5');
+    }
+    const [plainBody, batchedBody, trpcBody] = await Promise.all([plain.json(), batched.json(), byTrpc.json()]);
+    expect(plainBody).toEqual({ result: { data: expect.objectContaining({ status: 'ok', plan: 'free', remaining: 5 }) } });
+    expect(batchedBody).toEqual([plainBody]);
+    expect(trpcBody).toEqual([plainBody, plainBody]);
+
+    expect(await client(t.baseUrl).status.query()).toMatchObject({ remaining: 5 });
+    const batching = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${t.baseUrl}/trpc` })] });
+    expect(await batching.status.query()).toMatchObject({ remaining: 5 });
+
+    // An input where the procedure takes none is tRPC's to refuse, in its words.
+    const withInput = await t.fetch(`/trpc/status?input=${encodeURIComponent('{"a":1}')}`);
+    expect(withInput.status).toBe(400);
+    expect((await withInput.json()).error.data.code).toBe('BAD_REQUEST');
+    // A refused key is refused in tRPC's shape.
+    const refused = await t.fetch('/trpc/status', { headers: { authorization: 'Bearer aip_notARealKey0123456789' } });
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.data).toMatchObject({ code: 'UNAUTHORIZED', error: 'unauthorized' });
   });
 });

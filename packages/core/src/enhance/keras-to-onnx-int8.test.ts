@@ -42,6 +42,26 @@ describe.each(MODEL_SIZES)('esrgan-%s int8 graph', (size) => {
   });
 });
 
+describe('int8 concatenations', () => {
+  it('share one range along each dense block, so the part already concatenated is copied, not requantized', () => {
+    const graph = graphOf(kerasToOnnxInt8(readKerasModel('thick', 4), { ranges: committedRanges('thick', 4), weightBits: 8 }));
+    const values = new Map(graph.initializer!.map((tensor) => [tensor.name!, tensor]));
+    const scale = (name: string) => new Float32Array(values.get(name)!.rawData!.slice().buffer)[0];
+    const concatenations = graph.node!.filter((node) => node.opType === 'QLinearConcat');
+    const produced = new Map(concatenations.map((node) => [node.output![0]!, node]));
+    let chained = 0;
+    for (const node of concatenations) {
+      // Inputs: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per piece.
+      const [outputScale, , firstPiece, firstScale] = node.input!;
+      if (!produced.has(firstPiece!)) continue;
+      chained++;
+      expect(scale(firstScale!)).toBe(scale(outputScale!));
+    }
+    // Thick: 10 blocks × 3 dense blocks × 3 concatenations that extend another.
+    expect(chained).toBe(90);
+  });
+});
+
 describe('int8 weights', () => {
   const model = readKerasModel('slim', 2);
   const weightsOf = (bits: 7 | 8) => {
