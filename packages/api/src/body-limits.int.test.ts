@@ -87,6 +87,21 @@ describe('no request buffers more than its limit', () => {
     },
   );
 
+  it.each([
+    ['image/jpeg', 5 * MiB],
+    ['application/octet-stream', 5 * MiB],
+    ['TEXT/plain', 110 * 1024],
+  ])('/api/enhance answers a photo sent as %s (%i bytes) with 415 saying to send multipart/form-data, before reading it', async (contentType, totalBytes) => {
+    await using t = await startTestServer();
+    const answer = await streamUpload(t.baseUrl, { path: '/api/enhance', headers: { 'Content-Type': contentType }, totalBytes });
+    expect(answer.status).toBe(415);
+    expect(json(answer.body)).toMatchObject({
+      error: 'unsupported_media_type',
+      message: expect.stringMatching(/^Send the photo as multipart\/form-data with the file in the "image" field/),
+    });
+    expect(answer.bytesSent).toBeLessThan(SOCKET_SLACK);
+  });
+
   it('answers 401 for a bad key before looking at the size of the upload', async () => {
     await using t = await startTestServer();
     const answer = await streamUpload(t.baseUrl, {

@@ -60,7 +60,28 @@ describe('HEAD under /api', () => {
     expect(status.status).toBe(200);
     expect(rateLimitOf(status)).toMatchObject({ limit: 5, remaining: 5 });
     expect(await status.text()).toBe('');
-    expect((await t.fetch('/api/generate', { method: 'HEAD' })).status).toBe(404);
+    const wrongMethod = await t.fetch('/api/generate', { method: 'HEAD' });
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
+  });
+});
+
+describe('a real path asked with the wrong method', () => {
+  it('is 405 with the methods it takes in Allow, in the error envelope, at no cost', async () => {
+    await using t = await startTestServer();
+    const cases: [string, string, string][] = [
+      ['GET', '/api/generate', 'POST'],
+      ['PUT', '/api/enhance', 'POST'],
+      ['POST', '/api/status', 'GET, HEAD'],
+      ['PATCH', '/api/jobs/job_3q2Lr8kV0bXyTn5Wc1aPzE7d', 'GET, DELETE, HEAD'],
+    ];
+    for (const [method, pathname, allow] of cases) {
+      const answer = await t.fetch(pathname, { method });
+      expect([answer.status, answer.headers.get('allow')], `${method} ${pathname}`).toEqual([405, allow]);
+      expect(await answer.json()).toEqual({ success: false, error: 'method_not_allowed', message: expect.stringContaining(`does not answer ${method}`) });
+    }
+    // Still 404 where there is no such path at all.
+    expect((await t.fetch('/api/generat')).status).toBe(404);
+    expect(rateLimitOf(await t.fetch('/api/status')).remaining).toBe(5);
   });
 });
 

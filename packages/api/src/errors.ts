@@ -34,6 +34,7 @@ export const ERROR_TABLE: Record<ErrorCode, { status: number; trpc: TRPC_ERROR_C
   invalid_request: { status: 400, trpc: 'BAD_REQUEST', openai: { status: 400, type: 'invalid_request_error', code: 'invalid_request' } },
   unauthorized: { status: 401, trpc: 'UNAUTHORIZED', openai: { status: 401, type: 'authentication_error', code: 'unauthorized' } },
   not_found: { status: 404, trpc: 'NOT_FOUND', openai: { status: 404, type: 'invalid_request_error', code: 'not_found' } },
+  method_not_allowed: { status: 405, trpc: 'METHOD_NOT_SUPPORTED', openai: { status: 405, type: 'invalid_request_error', code: 'method_not_allowed' } },
   payload_too_large: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', openai: { status: 413, type: 'invalid_request_error', code: 'payload_too_large' } },
   unsupported_media_type: {
     status: 415,

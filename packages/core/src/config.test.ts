@@ -54,6 +54,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'fp32' }, { vnni: true }).enhance.precision).toBe('fp32');
     expect(loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'int8' }, { vnni: false }).enhance.precision).toBe('int8');
     expect(loadConfig({ AIPHOTO_ENHANCE_RUNTIME: 'tfjs' }, { vnni: true }).enhance.precision).toBe('fp32');
+    expect(loadConfig({ AIPHOTO_ENHANCE_MODEL: 'slim' }, { vnni: true }).enhance).toMatchObject({ precision: 'fp32', precisionReason: 'int8 is no faster for esrgan-slim' });
     expect(loadConfig({ AIPHOTO_MAX_OUTPUT_PIXELS: '1000000' }, { vnni: true }).limits.maxOutputPixels).toBe(1_000_000);
     expect(() => loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'int8', AIPHOTO_ENHANCE_RUNTIME: 'tfjs' })).toThrow(/int8 runs on the onnx runtime only/);
     expect(() => loadConfig({ AIPHOTO_ENHANCE_PRECISION: 'int4' })).toThrow(/AIPHOTO_ENHANCE_PRECISION: expected one of auto, fp32, int8/);

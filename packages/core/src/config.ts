@@ -356,7 +356,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
   const precision =
     values.AIPHOTO_ENHANCE_RUNTIME === 'tfjs'
       ? { precision: 'fp32' as const, reason: 'TensorFlow.js runs fp32' }
-      : resolvePrecision(values.AIPHOTO_ENHANCE_PRECISION, options.vnni ?? cpuHasVnni());
+      : resolvePrecision(values.AIPHOTO_ENHANCE_PRECISION, options.vnni ?? cpuHasVnni(), values.AIPHOTO_ENHANCE_MODEL);
   if (values.AIPHOTO_MODERATION === 'openai' && !providers.openai) {
     throw new ConfigError(['AIPHOTO_MODERATION: "openai" needs OPENAI_API_KEY to be set']);
   }

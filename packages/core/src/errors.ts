@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'invalid_request',
   'unauthorized',
   'not_found',
+  'method_not_allowed',
   'payload_too_large',
   'unsupported_media_type',
   'content_filtered',
@@ -72,6 +73,17 @@ export class UnauthorizedError extends AIPhotoError {
 }
 export class NotFoundError extends AIPhotoError {
   readonly code = 'not_found';
+}
+/** A path that exists, asked with a method it does not serve; `allow` lists those it does. */
+export class MethodNotAllowedError extends AIPhotoError {
+  readonly code = 'method_not_allowed';
+
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+  }
 }
 export class PayloadTooLargeError extends AIPhotoError {
   readonly code = 'payload_too_large';

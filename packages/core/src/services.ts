@@ -127,9 +127,9 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
 /** Keys and their ledger alone, for the CLI: it must not need the renderer, the models or the storage. */
 export async function openKeyService(
   config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTimeoutMs' | 'jobs'>,
-): Promise<{ keys: KeyService; ledger: Ledger; close: () => Promise<void> }> {
+): Promise<{ keys: KeyService; ledger: Ledger; quota: QuotaStore; close: () => Promise<void> }> {
   const stores = await openStores(config, () => new Date());
-  return { keys: new KeyService(stores.keys), ledger: stores.ledger, close: stores.close };
+  return { keys: new KeyService(stores.keys), ledger: stores.ledger, quota: stores.quota, close: stores.close };
 }
 
 function openStorage(config: Config): ImageStorage {

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequestError, NotFoundError, type AIPhotoError, type Config, type CoreServices } from '@aiphoto/core';
+import { InvalidRequestError, MethodNotAllowedError, NotFoundError, type AIPhotoError, type Config, type CoreServices } from '@aiphoto/core';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Identity, Outcome } from '../context.ts';
 import { toAIPhotoError } from '../errors.ts';
 import { assertBatchWithinLimit, assertBodyWithinLimit, assertIdempotencyKey, assertJsonNotTooDeep, mediaTypeOf } from './request-guards.ts';
 import { pathOf, surfaceOf, type Surface } from './surfaces.ts';
+import { restMethodsOf } from './trpc.ts';
+
+/** `GET /api/generate` is a real path asked the wrong way: 405 with what it takes, not 404. */
+function assertMethodAllowed(method: string, path: string): void {
+  const allowed = restMethodsOf(path);
+  if (!allowed || allowed.includes(method) || method === 'OPTIONS') return;
+  throw new MethodNotAllowedError(`${path} does not answer ${method}; use ${allowed.filter((name) => name !== 'HEAD').join(' or ')}.`, allowed);
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,6 +95,7 @@ export const requestContext = fp<{ services: CoreServices; maxUploadBytes: numbe
     }
     if (request.surface === 'docs') return;
     if (refusal) throw refusal;
+    if (request.surface === 'rest') assertMethodAllowed(request.method, request.entryPath);
     assertBodyWithinLimit(request, request.entryPath, maxUploadBytes);
     assertBatchWithinLimit(request.entryPath);
     assertIdempotencyKey(request.headers['idempotency-key']);

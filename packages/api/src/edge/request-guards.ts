@@ -39,6 +39,13 @@ export function assertBodyWithinLimit(request: FastifyRequest, url: string, maxU
   if (isMultipart && !isUploadPath) {
     throw new UnsupportedMediaTypeError('This operation takes a JSON body (Content-Type: application/json), not multipart/form-data.');
   }
+  // Before any size check: a photo sent as raw bytes (or as text) is answered with what to do
+  // instead, not with the JSON limit it would otherwise run into.
+  if (isUploadPath && !isMultipart) {
+    throw new UnsupportedMediaTypeError(
+      `Send the photo as multipart/form-data with the file in the "image" field (curl -F image=@photo.jpg), not as ${mediaTypeOf(headers['content-type']) || 'a body without a Content-Type'}.`,
+    );
+  }
   const limit = isUploadPath && isMultipart ? maxUploadBytes + MULTIPART_OVERHEAD_BYTES : JSON_BODY_LIMIT;
   const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
   if (declared !== undefined && declared > limit) {

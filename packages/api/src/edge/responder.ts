@@ -1,5 +1,6 @@
 import {
   InvalidRequestError,
+  MethodNotAllowedError,
   NotFoundError,
   RateLimitedError,
   secondsUntil,
@@ -130,6 +131,7 @@ export const responder = fp<{ metrics: Metrics; clock: () => Date; restTemplateO
     const status = isFetchResponse(payload) ? payload.status : reply.statusCode;
     const failure = status >= 400 ? (request.failures.find((candidate) => statusOn(request.surface, candidate) === status) ?? request.failures[0]) : undefined;
     reply.headers(outcomeHeaders({ status, identity: request.identity, quotaAfter: request.outcome?.quota, failure, now: clock() }));
+    if (failure instanceof MethodNotAllowedError) reply.header('Allow', failure.allow.join(', '));
     // trpc-to-openapi writes its own error shape; REST callers get the contract's envelope.
     if (failure && request.surface === 'rest') {
       reply.type('application/json; charset=utf-8');

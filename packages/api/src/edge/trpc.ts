@@ -20,6 +20,14 @@ const REST_TEMPLATES = REST_OPERATIONS.map((operation) => ({
 /** The REST operation's path template a concrete path belongs to (`/api/jobs/{id}`), if any. */
 export const restTemplateOf = (path: string) => REST_TEMPLATES.find(({ pattern }) => pattern.test(path))?.template;
 
+/** The methods a REST path answers (HEAD wherever GET), or undefined for a path that is no operation's. */
+export function restMethodsOf(path: string): string[] | undefined {
+  const template = restTemplateOf(path);
+  if (!template) return undefined;
+  const methods = REST_OPERATIONS.filter((operation) => operation.path === template).map((operation) => operation.method.toUpperCase());
+  return methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+}
+
 export type ContextFor = (request: FastifyRequest, reply: FastifyReply) => Context;
 
 /**

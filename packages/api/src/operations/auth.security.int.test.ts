@@ -42,7 +42,7 @@ describe('API keys over HTTP', () => {
     expect((await t.cli('keys', 'revoke', id)).code).toBe(0);
     await expectUnauthorized(await t.generate({ prompt: 'a cat' }, { authorization }));
     const listed = await t.cli('keys', 'list', '--json');
-    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ id, revokedAt: expect.any(String) });
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ id, revoked_at: expect.any(String) });
   });
 
   it('never writes a key to the logs, the database file or a response', async () => {

@@ -53,7 +53,7 @@ describe('the usage ledger: GET /api/usage and aiphoto keys usage', () => {
       expect(cli.stdout).toContain('flux-2-pro\t2 units\t$0.0600');
       expect(cli.stdout).toContain('flux-pro\t1 units\tcost unknown');
       expect(cli.stderr).toContain('3 units, $0.0600 (1 units unpriced)');
-      expect((await t.cli('keys', 'usage', 'key_nope')).code).toBe(1);
+      expect((await t.cli('keys', 'usage', 'key_nope')).code).toBe(2);
     } finally {
       await fake.close();
     }

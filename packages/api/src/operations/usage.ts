@@ -1,4 +1,4 @@
-import { usageReport, utcDay, type UsageTotals } from '@aiphoto/core';
+import { usageReport, utcDay, type UsageReport, type UsageTotals } from '@aiphoto/core';
 import { z } from 'zod';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
 import { count } from './fields.ts';
@@ -64,11 +64,15 @@ export const usage = procedure
   .output(usageOutputSchema)
   .query(async ({ ctx, input }) => {
     const report = await usageReport(ctx.services.ledger, ctx.caller.account.subject, utcDay(ctx.services.clock()), input.days);
-    return {
-      plan: ctx.caller.plan,
-      from: report.from,
-      to: report.to,
-      days: report.days.map((day) => ({ day: day.day, ...toWire(day), models: day.models.map((model) => ({ model: model.model, ...toWire(model) })) })),
-      totals: toWire(report.totals),
-    };
+    return { plan: ctx.caller.plan, ...usageBody(report) };
   });
+
+/** A usage report as the API spells it (snake_case); `aiphoto keys usage --json` prints the same. */
+export function usageBody(report: UsageReport) {
+  return {
+    from: report.from,
+    to: report.to,
+    days: report.days.map((day) => ({ day: day.day, ...toWire(day), models: day.models.map((model) => ({ model: model.model, ...toWire(model) })) })),
+    totals: toWire(report.totals),
+  };
+}

@@ -13,11 +13,13 @@ describe('int8 support', () => {
     expect(cpuHasVnni('')).toBe(false);
   });
 
-  it('chooses int8 only with VNNI unless the operator says otherwise, and says why', () => {
-    expect(resolvePrecision('auto', true)).toEqual({ precision: 'int8', reason: 'the CPU has VNNI' });
-    expect(resolvePrecision('auto', false)).toEqual({ precision: 'fp32', reason: 'the CPU has no VNNI' });
-    expect(resolvePrecision('fp32', true)).toEqual({ precision: 'fp32', reason: 'AIPHOTO_ENHANCE_PRECISION=fp32' });
-    expect(resolvePrecision('int8', true).precision).toBe('int8');
-    expect(resolvePrecision('int8', false)).toEqual({ precision: 'int8', reason: expect.stringContaining('no VNNI') });
+  it('chooses int8 only with VNNI and for the model it makes faster, unless the operator says otherwise, and says why', () => {
+    expect(resolvePrecision('auto', true, 'thick')).toEqual({ precision: 'int8', reason: 'the CPU has VNNI' });
+    expect(resolvePrecision('auto', false, 'thick')).toEqual({ precision: 'fp32', reason: 'the CPU has no VNNI' });
+    expect(resolvePrecision('auto', true, 'slim')).toEqual({ precision: 'fp32', reason: 'int8 is no faster for esrgan-slim' });
+    expect(resolvePrecision('auto', true, 'medium').precision).toBe('fp32');
+    expect(resolvePrecision('fp32', true, 'thick')).toEqual({ precision: 'fp32', reason: 'AIPHOTO_ENHANCE_PRECISION=fp32' });
+    expect(resolvePrecision('int8', true, 'slim').precision).toBe('int8');
+    expect(resolvePrecision('int8', false, 'thick')).toEqual({ precision: 'int8', reason: expect.stringContaining('no VNNI') });
   });
 });

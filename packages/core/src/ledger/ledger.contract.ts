@@ -52,6 +52,15 @@ export function describeLedger(name: string, setup: () => { open: () => Promise<
       expect(await ledger.entry('missing')).toBeUndefined();
     });
 
+    it('tells when a subject last spent a unit, never moving back for an entry recorded late', async () => {
+      expect(await ledger.lastUsed('key:key_a')).toBeUndefined();
+      await ledger.record(entry('first', { createdAt: '2026-11-24T10:00:00.000Z' }));
+      await ledger.record(entry('latest', { createdAt: '2026-11-25T08:30:00.000Z', day: '2026-11-25' }));
+      await ledger.record(entry('late', { createdAt: '2026-11-24T12:00:00.000Z' }));
+      await ledger.record(entry('theirs', { subject: 'key:key_b', createdAt: '2026-11-26T00:00:00.000Z' }));
+      expect(await ledger.lastUsed('key:key_a')).toBe('2026-11-25T08:30:00.000Z');
+    });
+
     it('reads only the days asked for', async () => {
       await ledger.record(entry('old', { day: '2026-10-01' }));
       expect(await ledger.usage('key:key_a', lastDays('2026-11-25', 30))).toEqual([]);

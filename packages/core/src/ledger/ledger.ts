@@ -40,6 +40,8 @@ export interface Ledger {
   entry(id: string): Promise<LedgerEntry | undefined>;
   /** Rows for the given days (YYYY-MM-DD), ordered by day then model. */
   usage(subject: string, days: readonly string[]): Promise<UsageRow[]>;
+  /** When the subject last spent a unit (its latest entry's createdAt), if ever. */
+  lastUsed(subject: string): Promise<string | undefined>;
 }
 
 /** The last `count` UTC days up to and including `today`, oldest first. */

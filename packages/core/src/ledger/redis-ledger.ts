@@ -36,7 +36,9 @@ export class RedisLedger implements Ledger {
       .multi()
       .hset(entryKey, fields)
       .expire(entryKey, KEEP_SECONDS)
-      .hincrby(totals, `units|${entry.model}`, 1);
+      .hincrby(totals, `units|${entry.model}`, 1)
+      // GT: an entry recorded late never moves the time back.
+      .zadd(`${this.prefix}:last-used`, 'GT', Date.parse(entry.createdAt), entry.subject);
     if (entry.costUsd !== undefined) multi.hincrby(totals, `priced|${entry.model}`, 1).hincrbyfloat(totals, `cost|${entry.model}`, entry.costUsd);
     if (entry.tokens) multi.hincrby(totals, `input_tokens|${entry.model}`, entry.tokens.input).hincrby(totals, `output_tokens|${entry.model}`, entry.tokens.output);
     await multi.expire(totals, KEEP_SECONDS).exec();
@@ -58,6 +60,11 @@ export class RedisLedger implements Ledger {
       ...(fields.cost_usd === undefined ? {} : { costUsd: Number(fields.cost_usd) }),
       ...(fields.input_tokens === undefined ? {} : { tokens: { input: Number(fields.input_tokens), output: Number(fields.output_tokens) } }),
     };
+  }
+
+  async lastUsed(subject: string): Promise<string | undefined> {
+    const score = await this.redis.zscore(`${this.prefix}:last-used`, subject);
+    return score === null ? undefined : new Date(Number(score)).toISOString();
   }
 
   async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {

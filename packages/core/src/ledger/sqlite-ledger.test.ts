@@ -61,7 +61,7 @@ describe('usageReport and keepInLedger', () => {
 
   it('logs a ledger that fails instead of failing the delivered work, and does nothing without a ledger', async () => {
     const warnings: [object, string][] = [];
-    const broken = { record: async () => Promise.reject(new Error('disk full')), entry: async () => undefined, usage: async () => [] };
+    const broken = { record: async () => Promise.reject(new Error('disk full')), entry: async () => undefined, usage: async () => [], lastUsed: async () => undefined };
     await expect(keepInLedger(broken, [entry('x', '2026-11-25', 'a')], { warn: (object, message) => warnings.push([object, message]) })).resolves.toBeUndefined();
     expect(warnings).toEqual([[{ err: 'Error: disk full', ids: ['x'] }, 'usage ledger could not record delivered work']]);
     await expect(keepInLedger(undefined, [entry('y', '2026-11-25', 'a')])).resolves.toBeUndefined();

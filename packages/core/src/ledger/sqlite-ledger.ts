@@ -5,6 +5,7 @@ export class SqliteLedger implements Ledger {
   private readonly insert;
   private readonly byDay;
   private readonly byId;
+  private readonly latest;
 
   constructor(db: SqliteDatabase) {
     this.insert = prepare<Record<string, string | number | null>>(
@@ -36,6 +37,11 @@ export class SqliteLedger implements Ledger {
         output_tokens: number | null;
       }
     >(db, 'SELECT * FROM generations WHERE id = @id');
+    this.latest = prepare<{ subject: string }, { at: string | null }>(db, 'SELECT MAX(created_at) AS at FROM generations WHERE subject = @subject');
+  }
+
+  async lastUsed(subject: string): Promise<string | undefined> {
+    return this.latest.get({ subject })?.at ?? undefined;
   }
 
   async entry(id: string): Promise<LedgerEntry | undefined> {
