@@ -46,7 +46,7 @@ export async function startProcess(entry: string, env: Record<string, string>, r
 
 /** The service as `pnpm start` runs it (packages/api/src/main.ts), on a free loopback port. */
 export function startService(env: Record<string, string>): Promise<Started> {
-  return startProcess('packages/api/src/main.ts', { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^"]+)"/);
+  return startProcess('packages/api/src/main.ts', { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^" ]+) /);
 }
 
 /** A key made with the CLI, as an operator would (`pnpm aiphoto keys create`). */

@@ -7,6 +7,7 @@ import { Lifecycle, connectionLifecycle } from './edge/lifecycle.ts';
 import { createMetrics } from './edge/metrics.ts';
 import { opsRoutes } from './edge/ops.ts';
 import { originFinder, requestContext, requestIdFor } from './edge/request-context.ts';
+import { logDestination } from './edge/log-format.ts';
 import { OneLinePerRequest } from './edge/request-log.ts';
 import { JSON_BODY_LIMIT } from './edge/request-guards.ts';
 import { frameworkError, responder } from './edge/responder.ts';
@@ -48,7 +49,7 @@ function createApp(config: Config, options: ServerOptions): FastifyInstance {
       level: config.logLevel,
       // Keys must never reach logs, whatever a future serializer decides to include.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', 'key'], censor: '[redacted]' },
-      stream: options.logStream ?? process.stdout,
+      stream: logDestination(config.logFormat, options.logStream ?? process.stdout, !options.logStream && process.stdout.isTTY === true),
       // Every line is scrubbed on its way out, whatever wrote it and at whatever level.
       hooks: { streamWrite: lineRedactor(configuredSecrets(config)) },
     },
@@ -88,7 +89,12 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     clock,
     logger: app.log,
     observer: {
-      generation: (event) => metrics?.observer.generation(event),
+      generation: (event) => {
+        metrics?.observer.generation(event);
+        app.log.info(event, `generate ${event.model} by ${event.provider}: ${event.outcome} in ${event.seconds.toFixed(1)} s`);
+      },
+      enhancement: (event) =>
+        app.log.info(event, `enhance ${event.model} ×${event.scale}${event.size ? ` → ${event.size}` : ''} (${event.precision}): ${event.outcome} in ${event.seconds.toFixed(1)} s`),
       providerAttempt: (event) => metrics?.observer.providerAttempt(event),
     },
   });
@@ -142,9 +148,11 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       const { model, precision, reason } = services.enhanceEngine;
       app.log.info({ model, precision }, `enhance runs ${model} in ${precision} (${reason})`);
       const publicUrl = config.publicUrl ?? address;
+      // An address that means "every interface" is not one a browser can open.
+      const open = publicUrl.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=:|$)/, '$1localhost');
       app.log.info(
         { publicUrl, store: config.redisUrl ? 'redis' : 'sqlite', storage: config.s3 ? `s3:${config.s3.bucket}` : 'local' },
-        `AIPhoto listening at ${publicUrl}`,
+        `AIPhoto listening at ${publicUrl} — the page: ${open}/ · API docs: ${open}/api/docs · REST: ${open}/api · tRPC: ${open}/trpc`,
       );
       services.retention.start();
       services.jobs.start();

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       blocklistFile: undefined,
       webDir: undefined,
       logLevel: 'info',
+      logFormat: 'auto',
       redisUrl: undefined,
       s3: undefined,
       imageTtlDays: 30,

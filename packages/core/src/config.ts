@@ -108,6 +108,7 @@ export const envSchema = z.object({
   AIPHOTO_REDIS_TIMEOUT_MS: positiveInt(1_500),
   AIPHOTO_OPENAI_MAX_N: positiveInt(4),
   AIPHOTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AIPHOTO_LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }).default('auto'),
   AIPHOTO_MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
   // What one unit buys is bounded by both (see DEFAULT_MAX_OUTPUT_PIXELS): the model's time
   // grows with the input's pixels, the memory with the output's.
@@ -214,6 +215,8 @@ export interface Config {
   /** The built web app to serve at `/`; unset means the server's own default location. */
   webDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['AIPHOTO_LOG_LEVEL'];
+  /** "auto": readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: z.infer<typeof envSchema>['AIPHOTO_LOG_FORMAT'];
   limits: { maxUploadBytes: number; maxInputPixels: number; maxOutputPixels: number };
   /** Set: quota counts and keys live in Redis, shared by every instance. */
   redisUrl: string | undefined;
@@ -372,6 +375,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { c
     blocklistFile: values.AIPHOTO_BLOCKLIST_FILE,
     webDir: values.AIPHOTO_WEB_DIR && path.resolve(options.cwd ?? process.cwd(), values.AIPHOTO_WEB_DIR),
     logLevel: values.AIPHOTO_LOG_LEVEL,
+    logFormat: values.AIPHOTO_LOG_FORMAT,
     redisUrl: values.REDIS_URL,
     s3: values.AIPHOTO_S3_BUCKET
       ? {

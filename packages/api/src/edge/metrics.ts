@@ -50,7 +50,7 @@ export function createMetrics(options: { enhanceQueueDepth: () => number }) {
     },
   });
 
-  const observer: GenerationObserver = {
+  const observer: Pick<GenerationObserver, 'generation' | 'providerAttempt'> = {
     generation: ({ model, provider, outcome }) => generations.inc({ model, provider, outcome }),
     providerAttempt: ({ provider, outcome, seconds }) => providerLatency.observe({ provider, outcome }, seconds),
   };

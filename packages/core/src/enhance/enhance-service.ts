@@ -2,6 +2,7 @@ import type { Caller } from '../access.ts';
 import { PayloadTooLargeError, callerWentAway } from '../errors.ts';
 import type { InFlightLimiter } from '../quota/in-flight-limiter.ts';
 import { keepInLedger, type Ledger } from '../ledger/ledger.ts';
+import type { GenerationObserver } from '../observer.ts';
 import { utcDay, type QuotaService, type QuotaSnapshot, type Reservation } from '../quota/quota-service.ts';
 import { imageExtension, type ImageStorage } from '../storage/image-storage.ts';
 import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
@@ -52,7 +53,9 @@ export class EnhanceService {
       pool: EnhancePool;
       limits: UploadLimits & { maxUploadBytes: number };
       modelName: string;
+      precision: string;
       inFlight: InFlightLimiter;
+      observer?: Pick<GenerationObserver, 'enhancement'>;
       ledger?: Ledger;
       logger?: { warn(object: object, message: string): void };
       clock?: () => Date;
@@ -68,6 +71,14 @@ export class EnhanceService {
     const releaseCallerPlace = this.deps.inFlight.acquire(caller.account.subject);
     let ticket: EnhanceTicket | undefined;
     let reservation: Reservation | undefined;
+    let started: number | undefined;
+    let observed = false;
+    const observe = (outcome: 'success' | 'failed' | 'canceled', size?: string) => {
+      if (observed || started === undefined) return;
+      observed = true;
+      const { modelName: model, precision } = this.deps;
+      this.deps.observer?.enhancement({ model, precision, scale, ...(size ? { size } : {}), outcome, seconds: (performance.now() - started) / 1000 });
+    };
     try {
       ticket = this.deps.pool.admit();
       const decoded = await decodePixels(inspected, this.deps.limits);
@@ -75,9 +86,13 @@ export class EnhanceService {
       hooks.reserved?.(reservation);
       hooks.progress?.({ stage: 'queued', progress: 0 });
       const output = await ticket.run({ ...decoded, scale, strength: input.strength, format: input.format }, abortSignal, {
-        onStart: () => hooks.progress?.({ stage: 'upscaling', progress: 0 }),
+        onStart: () => {
+          started = performance.now();
+          hooks.progress?.({ stage: 'upscaling', progress: 0 });
+        },
         onTile: (done, total) => hooks.progress?.({ stage: done === total ? 'encoding' : 'upscaling', progress: done / total }),
       });
+      observe('success', `${output.width}x${output.height}`);
       hooks.progress?.({ stage: 'storing', progress: 1 });
       const stored = await this.deps.storage.save(output.bytes, imageExtension(input.format)!);
       abortSignal?.throwIfAborted();
@@ -100,6 +115,7 @@ export class EnhanceService {
         quota: reservation.snapshot,
       };
     } catch (error) {
+      observe(abortSignal?.aborted ? 'canceled' : 'failed');
       if (callerWentAway(abortSignal) && ticket?.started) reservation?.commit();
       else await reservation?.refund();
       throw error;
