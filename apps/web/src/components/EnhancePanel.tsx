@@ -12,6 +12,24 @@ import { ErrorMessage } from './ErrorMessage.tsx';
 import { JobProgress } from './JobProgress.tsx';
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const megapixels = (pixels: number) => (pixels < 100_000 ? `${pixels.toLocaleString('en')} pixels` : `${(pixels / 1e6).toFixed(1)} MP`);
+
+/** Why this photo at this scale would be refused by the server's limits (GET /api/models), before anything is uploaded. */
+export function overLimits(
+  photo: { width: number; height: number },
+  scale: number,
+  limits: { max_input_pixels: number; max_output_pixels: number },
+): string | undefined {
+  const input = photo.width * photo.height;
+  if (input > limits.max_input_pixels) {
+    return `This photo is ${photo.width}×${photo.height} (${megapixels(input)}); this server enhances photos of up to ${megapixels(limits.max_input_pixels)}. Resize it first.`;
+  }
+  const output = input * scale * scale;
+  if (output > limits.max_output_pixels) {
+    return `At ${scale}× the result would be ${photo.width * scale}×${photo.height * scale} (${megapixels(output)}); the limit is ${megapixels(limits.max_output_pixels)}. Choose a smaller scale.`;
+  }
+  return undefined;
+}
 
 /** Enhancements run as jobs: upload progress, then the worker's tiles, a Cancel button, and a running job picked up again after a reload. */
 export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => void }) {
@@ -22,6 +40,8 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
   const [preview, setPreview] = useState<string | undefined>();
   const [strength, setStrength] = useState(5);
   const [scale, setScale] = useState(4);
+  const [format, setFormat] = useState<'png' | 'webp' | 'jpeg'>('png');
+  const [photo, setPhoto] = useState<{ width: number; height: number } | undefined>();
   const [upload, setUpload] = useState<number | undefined>();
   const [failure, setFailure] = useState<ApiFailure | undefined>();
   const [result, setResult] = useState<EnhanceResponse | undefined>();
@@ -53,15 +73,24 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
       return;
     }
     setFile(chosen);
-    setPreview(URL.createObjectURL(chosen));
+    setPhoto(undefined);
+    const url = URL.createObjectURL(chosen);
+    setPreview(url);
+    // Its size, read by the browser, for the preview and the limit check before uploading.
+    const probe = new Image();
+    probe.onload = () => setPhoto({ width: probe.naturalWidth, height: probe.naturalHeight });
+    probe.src = url;
   };
+  const limits = catalog.data?.limits;
+  const tooBig = photo && limits ? overLimits(photo, scale, limits) : undefined;
 
   const submit = async () => {
-    if (!file || busy) return;
+    if (!file || busy || tooBig) return;
     const form = new FormData();
     form.set('image', file, file.name);
     form.set('strength', String(strength));
     form.set('scale', String(scale));
+    form.set('format', format);
     setFailure(undefined);
     setUpload(0);
     const submission = submitEnhanceJob(form, setUpload);
@@ -122,8 +151,29 @@ export function EnhancePanel({ onResult }: { onResult: (item: GalleryItem) => vo
             <option value={4}>4×</option>
           </select>
         </div>
+        <div className="field">
+          <label htmlFor="format">Format</label>
+          <select id="format" value={format} onChange={(event) => setFormat(event.target.value as 'png' | 'webp' | 'jpeg')}>
+            <option value="png">PNG (lossless)</option>
+            <option value="webp">WebP (smaller)</option>
+            <option value="jpeg">JPEG</option>
+          </select>
+        </div>
       </div>
-      <button type="button" className="primary" disabled={!file || busy} onClick={() => void submit()} aria-busy={busy}>
+      {preview && !result && (
+        <figure className="enhance-preview">
+          <img src={preview} alt="The chosen photo" />
+          <figcaption className="small" data-testid="enhance-target">
+            {photo ? `${photo.width}×${photo.height} → ${photo.width * scale}×${photo.height * scale} at ${scale}×` : 'Reading the photo…'}
+          </figcaption>
+        </figure>
+      )}
+      {tooBig && (
+        <p className="error" role="alert" data-testid="enhance-too-big">
+          {tooBig}
+        </p>
+      )}
+      <button type="button" className="primary" disabled={!file || busy || tooBig !== undefined} onClick={() => void submit()} aria-busy={busy}>
         {upload !== undefined ? 'Uploading…' : busy ? 'Enhancing…' : 'Enhance'}
       </button>
       {upload !== undefined && (

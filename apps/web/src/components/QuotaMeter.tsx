@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { formatCountdown } from '../lib/countdown.ts';
+import { failureFrom } from '../lib/errors.ts';
 import { useTRPC } from '../lib/trpc.ts';
 
 export interface QuotaStatus {
@@ -21,7 +22,8 @@ export function useNow(intervalMs = 1000): Date {
   return now;
 }
 
-export function QuotaMeterView({ status, now }: { status: QuotaStatus | undefined; now: Date }) {
+export function QuotaMeterView({ status, now, refused }: { status: QuotaStatus | undefined; now: Date; refused?: boolean }) {
+  if (refused) return <div className="meter">API key not accepted</div>;
   if (!status) return <div className="meter" aria-busy="true">Loading quota…</div>;
   const reset = new Date(status.reset_at);
   return (
@@ -52,5 +54,7 @@ export function QuotaMeter() {
   useEffect(() => {
     if (resetPassed) void status.refetch();
   }, [resetPassed]);
-  return <QuotaMeterView status={status.data} now={now} />;
+  // A refused key must not leave yesterday's "Free 5/5" on screen.
+  const refused = status.error !== null && failureFrom(status.error).code === 'unauthorized';
+  return <QuotaMeterView status={refused ? undefined : status.data} now={now} refused={refused} />;
 }

@@ -26,3 +26,13 @@ describe('error sentences', () => {
     expect(failureFrom(new TypeError('Failed to fetch')).code).toBe('network');
   });
 });
+
+describe('errors that keep what the server said', () => {
+  it('names the content-filter category and the sizes of a file that is too large', () => {
+    const filtered = describeFailure({ code: 'content_filtered', message: 'The prompt was rejected by the content filter (graphic violence); rephrase it and try again.' });
+    expect(filtered).toBe('That prompt was blocked by the content filter (graphic violence). Try describing something else.');
+    const tooLarge = describeFailure({ code: 'payload_too_large', message: 'The file is 14.2 MB; the limit is 10.0 MB.' });
+    expect(tooLarge).toBe('That file is too large to upload. The file is 14.2 MB; the limit is 10.0 MB.');
+    expect(describeFailure({ code: 'rate_limited', message: '' })).toContain('an API key lifts the free limit');
+  });
+});

@@ -39,13 +39,16 @@ export function describeFailure(failure: ApiFailure, context: { resetAt?: string
     case 'not_found':
       return 'That was not found; it may have expired.';
     case 'payload_too_large':
-      return 'That file is too large to upload.';
+      return `That file is too large to upload. ${failure.message}`;
     case 'unsupported_media_type':
       return 'That kind of upload is not accepted; choose an image file.';
-    case 'content_filtered':
-      return 'That prompt was blocked by the content filter. Try describing something else.';
+    case 'content_filtered': {
+      // The server names the category (never the matched words); the reader should see it.
+      const category = /\(([^)]+)\)/.exec(failure.message)?.[1];
+      return `That prompt was blocked by the content filter${category ? ` (${category})` : ''}. Try describing something else.`;
+    }
     case 'rate_limited':
-      return `You've used all of today's images. Your quota resets at ${time(context.resetAt, context.locale)} your time.`;
+      return `You've used all of today's images. Your quota resets at ${time(context.resetAt, context.locale)} your time; an API key lifts the free limit.`;
     case 'generation_failed':
       return 'The image could not be made this time. Try again, or pick another model. You were not charged.';
     case 'service_unavailable':

@@ -10,6 +10,9 @@ export interface GalleryItem {
   model?: string;
   style?: string;
   ratio?: string;
+  seed?: number;
+  negativePrompt?: string;
+  provider?: string;
   originalSize?: string;
 }
 
@@ -38,6 +41,15 @@ export function addToGallery(item: GalleryItem, storage: Storage = localStorage)
 
 export function removeFromGallery(id: string, storage: Storage = localStorage): GalleryItem[] {
   const items = loadGallery(storage).filter((item) => item.id !== id);
+  save(items, storage);
+  return items;
+}
+
+/** Puts an item back where its time places it (Undo after a delete). */
+export function restoreToGallery(item: GalleryItem, storage: Storage = localStorage): GalleryItem[] {
+  const items = [...loadGallery(storage).filter((existing) => existing.id !== item.id), item]
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, GALLERY_LIMIT);
   save(items, storage);
   return items;
 }

@@ -12,6 +12,8 @@ export interface WatchedJob {
   startedAt: number;
   /** What was sent, as sent: the gallery records it, not what the box says later. */
   prompt?: string;
+  /** Every setting that was sent (a generation's model, style, seed…), for the gallery and "Use these settings". */
+  settings?: unknown;
 }
 
 const STORAGE_KEY = 'aiphoto.jobs.v1';

@@ -28,6 +28,7 @@ export const modelsOutputSchema = z
         max_images_per_request: count(4),
         max_generates_in_flight: count(4, 'Generations one caller may run at once.'),
         max_enhances_in_flight: count(1, 'Enhancements one caller may run at once.'),
+        image_retention_days: count(30, 'Days a stored image is kept before retention deletes it.'),
       })
       .meta({ description: 'Limits a client can check before sending a request.' }),
   })
@@ -70,6 +71,7 @@ export const models = procedure
         max_images_per_request: ctx.services.config.openaiMaxImages,
         max_generates_in_flight: ctx.services.config.inFlightPerCaller.generates,
         max_enhances_in_flight: ctx.services.config.inFlightPerCaller.enhances,
+        image_retention_days: ctx.services.config.imageTtlDays,
       },
     };
   });

@@ -29,7 +29,7 @@ export function buildProviderRouter(
       const descriptor = providerNamed(candidate.provider)!;
       return { provider: instances.get(key)!, upstreamModel: candidate.model, options: candidate.options, capabilities: descriptor.capabilities };
     });
-    candidates.set(model.id, configured.length > 0 ? configured : config.localProvider ? [{ provider: local, upstreamModel: 'local', options: {} }] : []);
+    candidates.set(model.id, configured.length > 0 ? configured : config.localProvider ? [{ provider: local, upstreamModel: 'local', options: {}, capabilities: { seed: true, negativePrompt: false } }] : []);
     for (const alias of model.aliases) aliases.set(alias.toLowerCase(), model.id);
     aliases.set(model.id.toLowerCase(), model.id);
   }

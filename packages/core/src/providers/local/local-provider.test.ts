@@ -30,6 +30,13 @@ describe('LocalImageProvider', () => {
     expect(Buffer.compare(Buffer.from(a.image.bytes), Buffer.from(b.image.bytes))).toBe(0);
   });
 
+  it('honours a seed: the same seed gives the same picture, another seed another one', async () => {
+    const withSeed = (seed: number) => provider.generate({ model: 'flux-pro', upstreamModel: 'local', prompt: 'a lighthouse', style: 'Photorealistic', ratio: '1:1', seed });
+    const [a, b, c] = await Promise.all([withSeed(7), withSeed(7), withSeed(8)]);
+    expect(Buffer.from(a.image.bytes).equals(Buffer.from(b.image.bytes))).toBe(true);
+    expect(await difference(a.image.bytes, c.image.bytes)).toBeGreaterThan(5);
+  });
+
   it('looks clearly different for different prompts', async () => {
     const [a, b] = await Promise.all([render('a lighthouse', 'Photorealistic'), render('a red fox', 'Photorealistic')]);
     expect(await difference(a.image.bytes, b.image.bytes)).toBeGreaterThan(10);

@@ -26,7 +26,7 @@ async function finish(style: Style, svg: Buffer, width: number, height: number):
 }
 
 /**
- * The built-in offline renderer: deterministic placeholder art seeded by the prompt, drawn
+ * The built-in offline renderer: deterministic placeholder art seeded by the prompt (and the seed), drawn
  * in the style's treatment at the ratio's exact size. Not AI, and announced as such.
  */
 export class LocalImageProvider implements ImageProvider {
@@ -34,7 +34,8 @@ export class LocalImageProvider implements ImageProvider {
 
   async generate(request: ImageGenerationRequest): Promise<ImageGenerationResult> {
     const { width, height } = RATIO_SIZES[request.ratio];
-    const digest = createHash('sha256').update(request.prompt.normalize('NFC')).digest();
+    // The seed, when given, picks another picture for the same prompt: the same seed, the same picture.
+    const digest = createHash('sha256').update(request.prompt.normalize('NFC')).update(request.seed === undefined ? '' : `\u0000${request.seed}`).digest();
     const svg = renderSceneSvg(request.style, width, height, seededRandom(digest.readUInt32LE(0)));
     const bytes = await finish(request.style, Buffer.from(svg), width, height);
     request.abortSignal?.throwIfAborted();
