@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { KerasLayer, KerasModel } from './esrgan-models.ts';
-import { floatTensor, hwioToOihw, int, ints, str } from './keras-to-onnx.ts';
+import { convolution, encodeModel, floatConvolution, floatTensor, int, ints, multiplyBeta, upsampling } from './keras-to-onnx.ts';
 
 const { onnx } = onnxProto;
 type Node = onnxProto.onnx.INodeProto;
@@ -124,29 +124,13 @@ export function kerasToOnnxInt8(model: KerasModel, options: Int8Options): Uint8A
         setFloat(layer.name, 'nhwc', layer.name);
         break;
       case 'Conv2D': {
-        const [kh, kw] = config.kernel_size as number[];
-        if (config.strides.some((s: number) => s !== 1) || config.dilation_rate.some((d: number) => d !== 1) || config.groups !== 1) {
-          throw new Error(`unsupported Conv2D configuration in ${layer.name}`);
-        }
-        if (config.activation !== 'linear') throw new Error(`unsupported fused activation ${config.activation} in ${layer.name}`);
-        const padH = config.padding === 'same' ? (kh! - 1) / 2 : 0;
-        const padW = config.padding === 'same' ? (kw! - 1) / 2 : 0;
-        if (!Number.isInteger(padH) || !Number.isInteger(padW)) throw new Error(`even kernel with "same" padding in ${layer.name}`);
-        const kernel = model.weights.get(`${layer.name}/kernel`)!;
-        const bias = model.weights.get(`${layer.name}/bias`);
-        const outputs = kernel.shape[3]!;
-        const weights = hwioToOihw(kernel.data, kernel.shape);
-        const geometry = [ints('kernel_shape', [kh!, kw!]), ints('pads', [padH, padW, padH, padW]), ints('strides', [1, 1]), ints('dilations', [1, 1])];
         const [source] = inputs as [string];
-
         if (floatConvolutions.has(layer.name)) {
-          initializers.push(floatTensor(`${layer.name}/W`, [outputs, kernel.shape[2]!, kh!, kw!], weights));
-          if (bias) initializers.push(floatTensor(`${layer.name}/B`, bias.shape, bias.data));
-          nodes.push({ opType: 'Conv', input: [asFloat(source, 'nchw'), `${layer.name}/W`, ...(bias ? [`${layer.name}/B`] : [])], output: [layer.name], attribute: geometry });
+          nodes.push(floatConvolution(model, layer, asFloat(source, 'nchw'), initializers));
           setFloat(layer.name, 'nchw', layer.name);
           break;
         }
-
+        const { outputs, dims, weights, bias, attributes: geometry } = convolution(model, layer);
         const input = asQuantized(source);
         const perChannel = weights.length / outputs;
         const weightScales = new Float32Array(outputs);
@@ -161,7 +145,7 @@ export function kerasToOnnxInt8(model: KerasModel, options: Int8Options): Uint8A
           biasValues[o] = Math.round((bias?.data[o] ?? 0) / (input.scale * scale));
         }
         initializers.push(
-          raw(`${layer.name}/Wq`, [outputs, kernel.shape[2]!, kh!, kw!], DT.INT8, weightValues),
+          raw(`${layer.name}/Wq`, dims, DT.INT8, weightValues),
           floatTensor(`${layer.name}/W_scale`, [outputs], weightScales),
           raw(`${layer.name}/W_zero_point`, [outputs], DT.INT8, new Int8Array(outputs)),
           raw(`${layer.name}/Bq`, [outputs], DT.INT32, biasValues),
@@ -212,9 +196,7 @@ export function kerasToOnnxInt8(model: KerasModel, options: Int8Options): Uint8A
       }
       case 'MultiplyBeta': {
         if (!quantized.has(inputs[0]!)) {
-          const beta = `${layer.name}/beta`;
-          initializers.push(floatTensor(beta, [], new Float32Array([config.beta ?? 0.2])));
-          nodes.push({ opType: 'Mul', input: [asFloat(inputs[0]!, 'nhwc'), beta], output: [layer.name] });
+          nodes.push(multiplyBeta(layer, asFloat(inputs[0]!, 'nhwc'), initializers));
           setFloat(layer.name, 'nhwc', layer.name);
           break;
         }
@@ -222,43 +204,14 @@ export function kerasToOnnxInt8(model: KerasModel, options: Int8Options): Uint8A
         aliasQuantized(layer.name, value.tensor, value.scale * (config.beta ?? 0.2), value.zeroPoint);
         break;
       }
-      case 'UpSampling2D': {
-        if (config.interpolation !== 'nearest') throw new Error(`unsupported upsampling ${config.interpolation}`);
-        const scales = `${layer.name}/scales`;
-        initializers.push(floatTensor(scales, [4], new Float32Array([1, 1, config.size[0], config.size[1]])));
-        nodes.push({
-          opType: 'Resize',
-          input: [asFloat(inputs[0]!, 'nchw'), '', scales],
-          output: [layer.name],
-          attribute: [str('mode', 'nearest'), str('nearest_mode', 'floor'), str('coordinate_transformation_mode', 'asymmetric')],
-        });
+      default:
+        nodes.push(upsampling(layer, asFloat(inputs[0]!, 'nchw'), initializers));
         setFloat(layer.name, 'nchw', layer.name);
-        break;
-      }
-      default: {
-        const shuffle = /^PixelShuffle(\d)x$/.exec(kind);
-        if (!shuffle) throw new Error(`unsupported layer ${kind} (${layer.name})`);
-        nodes.push({ opType: 'DepthToSpace', input: [asFloat(inputs[0]!, 'nchw')], output: [layer.name], attribute: [int('blocksize', Number(shuffle[1])), str('mode', 'DCR')] });
-        setFloat(layer.name, 'nchw', layer.name);
-      }
     }
   }
   nodes.push({ opType: 'Identity', input: [asFloat(model.outputName, 'nhwc')], output: ['output'] });
 
-  const dims = (names: string[]) => ({ dim: names.map((dimParam, index) => (index === 3 ? { dimValue: 3 } : { dimParam })) });
-  const proto = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'aiphoto-keras-to-onnx-int8',
-    opsetImport: [{ domain: '', version: 13 }, { domain: MS, version: 1 }],
-    graph: {
-      name: `esrgan-${model.size}-x${model.scale}-int8`,
-      node: nodes,
-      initializer: initializers,
-      input: [{ name: model.inputName, type: { tensorType: { elemType: DT.FLOAT, shape: dims(['n', 'h', 'w', 'c']) } } }],
-      output: [{ name: 'output', type: { tensorType: { elemType: DT.FLOAT, shape: dims(['n', 'H', 'W', 'c']) } } }],
-    },
-  });
-  return onnx.ModelProto.encode(proto).finish();
+  return encodeModel(model, { name: `esrgan-${model.size}-x${model.scale}-int8`, producer: 'aiphoto-keras-to-onnx-int8', nodes, initializers, domains: [MS] });
 }
 
 /**
