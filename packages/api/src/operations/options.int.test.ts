@@ -16,12 +16,10 @@ describe('request options on /api/generate: seed, negative_prompt, n, and fields
     expect(new Set(body.images.map((image: { url: string }) => image.url)).size).toBe(4);
     expect(body.url).toBe(body.images[0].url);
     expect(body.usage).toBe(4);
-    expect(body.warnings).toEqual([
-      'colour: not a field of this operation; it was ignored.',
-      'seed: local cannot fix the seed; it was not used.',
-      'negative_prompt: local takes no negative prompt; it was not used.',
-    ]);
-    expect(body.seed).toBeUndefined();
+    expect(body.warnings).toEqual(['colour: not a field of this operation; it was ignored.', 'negative_prompt: local takes no negative prompt; it was not used.']);
+    // The offline renderer honours seeds: image i drew with seed + i.
+    expect(body.seed).toBe(42);
+    expect(body.images.map((image: { seed?: number }) => image.seed)).toEqual([42, 43, 44, 45]);
     // Past the per-request limit: refused before anything is charged.
     const tooMany = await t.generate({ prompt: 'a walk in the park', n: 5 });
     expect(tooMany.status).toBe(400);
