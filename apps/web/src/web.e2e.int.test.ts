@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser, startTestServer, type TestServer } from '@aiphoto/api/testing';
 
 const screenshots = path.resolve(import.meta.dirname, '../test-output');
@@ -21,7 +21,10 @@ describe('the web page in Chromium', () => {
   let consoleErrors: string[];
   /** Where the page was opened: the server answers on localhost and 127.0.0.1 alike. */
   let origin: string;
-  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  /** The window the next page opens in: a laptop unless a test block says a phone. */
+  let width = 1280;
+  const shot = (name: string, target: Page = page) =>
+    target.screenshot({ path: path.join(screenshots, `${name}${width === 1280 ? '' : `-${width}px`}.png`), fullPage: true });
   const usage = () => page.getByTestId('usage').textContent();
 
   beforeAll(async () => {
@@ -43,7 +46,7 @@ describe('the web page in Chromium', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.setViewportSize({ width, height: width > 500 ? 900 : 812 });
     await page.goto(origin);
     await expect.poll(usage).toBe('0');
   }
@@ -285,155 +288,168 @@ describe('the web page in Chromium', () => {
     await shot('7-desktop-side-by-side');
   });
 
-  it('checks an API key when it is entered: a pasted "Bearer aip_…" works, a wrong one is refused and not kept, a revoked one says so', async () => {
-    await open();
-    const { stdout } = await t.cli('keys', 'create', '--name', 'pasted');
-    const key = stdout.trim();
-    const field = page.getByRole('textbox', { name: 'API key', exact: true });
-    await field.fill('aip_thisKeyWasNeverIssued0123456789abcdefghijk');
-    await page.getByRole('button', { name: 'Use key' }).click();
-    await expect.poll(() => page.locator('.key [role="alert"]').textContent()).toMatch(/^This key was not accepted: The API key is not valid/);
-    expect(JSON.stringify(await page.evaluate(() => ({ ...localStorage })))).not.toContain('thisKeyWasNeverIssued');
-    expect(await page.locator('.plan').textContent()).toBe('Free');
-    await shot('8-key-refused');
+  // Every control of the page, on a laptop and on a 375 px phone.
+  for (const viewport of [1280, 375]) {
+    describe(`at ${viewport} px`, () => {
+      beforeEach(() => {
+        width = viewport;
+      });
+      afterEach(() => {
+        width = 1280;
+      });
 
-    await field.fill(`Bearer ${key}`);
-    await page.getByRole('button', { name: 'Use key' }).click();
-    await expect.poll(() => page.getByTestId('key-state').textContent()).toMatch(/Pro plan, 1000 images a day$/);
-    expect(await page.evaluate(() => localStorage.getItem('aiphoto.apiKey'))).toBe(key);
+    it('checks an API key when it is entered: a pasted "Bearer aip_…" works, a wrong one is refused and not kept, a revoked one says so', async () => {
+      await open();
+      const { stdout } = await t.cli('keys', 'create', '--name', 'pasted');
+      const key = stdout.trim();
+      const field = page.getByRole('textbox', { name: 'API key', exact: true });
+      await field.fill('aip_thisKeyWasNeverIssued0123456789abcdefghijk');
+      await page.getByRole('button', { name: 'Use key' }).click();
+      await expect.poll(() => page.locator('.key [role="alert"]').textContent()).toMatch(/^This key was not accepted: The API key is not valid/);
+      expect(JSON.stringify(await page.evaluate(() => ({ ...localStorage })))).not.toContain('thisKeyWasNeverIssued');
+      expect(await page.locator('.plan').textContent()).toBe('Free');
+      await shot('8-key-refused');
 
-    const [{ id }] = JSON.parse((await t.cli('keys', 'list', '--json')).stdout);
-    await t.cli('keys', 'revoke', id);
-    await page.reload();
-    await expect.poll(() => page.locator('.key [role="alert"]').textContent()).toContain('no longer accepted');
-    expect(await page.locator('.meter').textContent()).toBe('API key not accepted');
-    await shot('9-key-revoked');
-  });
+      await field.fill(`Bearer ${key}`);
+      await page.getByRole('button', { name: 'Use key' }).click();
+      await expect.poll(() => page.getByTestId('key-state').textContent()).toMatch(/Pro plan, 1000 images a day$/);
+      expect(await page.evaluate(() => localStorage.getItem('aiphoto.apiKey'))).toBe(key);
 
-  it('sends a seed, a negative prompt and several images, shows the seed, and Ctrl+Enter generates', async () => {
-    await open({ AIPHOTO_OPENAI_MAX_N: '3' });
-    await expect.poll(() => page.locator('#count option').count()).toBe(3);
-    await page.locator('details.more summary').click();
-    await page.getByRole('button', { name: 'Pick a random seed' }).click();
-    expect(await page.getByLabel('Seed', { exact: true }).inputValue()).toMatch(/^\d+$/);
-    await page.getByLabel('Seed', { exact: true }).fill('1234');
-    await page.getByLabel('Negative prompt').fill('fog');
-    await page.getByLabel('Images', { exact: true }).selectOption('2');
-    await page.getByLabel('Prompt', { exact: true }).fill('two lighthouses with a fixed seed');
-    const submitted = page.waitForRequest((request) => request.url().includes('/trpc/generateJob'));
-    await page.getByLabel('Prompt', { exact: true }).press('Control+Enter');
-    expect(JSON.parse((await submitted).postData()!)['0']).toMatchObject({ prompt: 'two lighthouses with a fixed seed', seed: 1234, negative_prompt: 'fog', n: 2 });
-    await page.getByTestId('generated-image').waitFor();
-    await expect.poll(() => page.getByTestId('result-details').textContent()).toMatch(/seed 1234 · 1 more in Your images$/);
-    expect(await page.locator('.gallery li').count()).toBe(2);
-    await expect.poll(usage).toBe('2');
-  });
-
-  it('shows each image large with what made it, steps through them, closes by Escape or the backdrop, and re-runs its settings', async () => {
-    await open();
-    await page.locator('details.more summary').click();
-    await page.getByLabel('Seed', { exact: true }).fill('77');
-    await generate('the first picture');
-    await expect.poll(usage).toBe('1');
-    await page.getByLabel('Seed', { exact: true }).fill('');
-    await generate('the second picture');
-    await expect.poll(usage).toBe('2');
-    await page.locator('.gallery .thumb').nth(1).click();
-    const viewer = page.locator('dialog.viewer');
-    await viewer.waitFor();
-    const details = () => viewer.locator('.details').textContent();
-    expect(await details()).toMatch(/Promptthe first picture.*Modelflux-pro.*StylePhotorealistic.*Ratio1:1.*Size1024×1024.*Seed77.*Provideroffline renderer/);
-    expect(await viewer.getByText('2 of 2').count()).toBe(1);
-    await page.keyboard.press('ArrowRight');
-    await expect.poll(details).toContain('the second picture');
-    await viewer.getByRole('button', { name: 'Previous image' }).click();
-    await expect.poll(details).toContain('the first picture');
-    await shot('10-viewer');
-    await page.keyboard.press('Escape');
-    await viewer.waitFor({ state: 'detached' });
-
-    await page.locator('.gallery .thumb').first().click();
-    await viewer.waitFor();
-    await page.mouse.click(5, 5);
-    await viewer.waitFor({ state: 'detached' });
-
-    await page.locator('.gallery .thumb').nth(1).click();
-    await viewer.getByRole('button', { name: 'Use these settings' }).click();
-    await viewer.waitFor({ state: 'detached' });
-    expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('the first picture');
-    expect(await page.getByLabel('Seed', { exact: true }).inputValue()).toBe('77');
-  });
-
-  it('deletes from the list with Undo, saying honestly that the server keeps the image until its retention', async () => {
-    await open();
-    await generate('a picture to delete');
-    await page.getByTestId('generated-image').waitFor();
-    await page.getByRole('button', { name: 'Delete a picture to delete' }).click();
-    expect(await page.locator('.gallery li').count()).toBe(0);
-    const notice = page.locator('.notice');
-    expect(await notice.textContent()).toContain('The image itself stays on the server until it is deleted 30 days after it was made');
-    await notice.getByRole('button', { name: 'Undo' }).click();
-    expect(await page.locator('.gallery li').count()).toBe(1);
-    await page.reload();
-    await expect.poll(() => page.locator('.gallery li').count()).toBe(1);
-  });
-
-  it('keeps the last result when the next attempt fails, and names the content-filter category', async () => {
-    await open();
-    await generate('a quiet harbour');
-    await page.getByTestId('generated-image').waitFor();
-    await generate('a decapitated soldier');
-    await expect.poll(() => page.locator('.generate [role="alert"]').textContent()).toBe('That prompt was blocked by the content filter (graphic violence). Try describing something else.');
-    expect(await page.getByTestId('generated-image').getAttribute('alt')).toBe('Generated: a quiet harbour');
-  });
-
-  it('puts the API key field before the gallery in the tab order', async () => {
-    await open();
-    for (let i = 0; i < 3; i++) {
-      await generate(`gallery picture ${i}`);
-      await expect.poll(usage).toBe(String(i + 1));
-    }
-    const order = await page.evaluate(() => {
-      const key = document.getElementById('api-key')!;
-      const thumb = document.querySelector('.gallery .thumb')!;
-      return key.compareDocumentPosition(thumb) & Node.DOCUMENT_POSITION_FOLLOWING;
+      const [{ id }] = JSON.parse((await t.cli('keys', 'list', '--json')).stdout);
+      await t.cli('keys', 'revoke', id);
+      await page.reload();
+      await expect.poll(() => page.locator('.key [role="alert"]').textContent()).toContain('no longer accepted');
+      expect(await page.locator('.meter').textContent()).toBe('API key not accepted');
+      await shot('9-key-revoked');
     });
-    expect(order).toBeTruthy();
-  });
 
-  it('previews the chosen photo with the size it will become, warns before uploading when it is over the limits, and names sizes for a file too large', async () => {
-    await open({ AIPHOTO_MAX_OUTPUT_PIXELS: '20000', AIPHOTO_MAX_UPLOAD_BYTES: '20000' });
-    await choosePhoto(64, 48);
-    await expect.poll(() => page.getByTestId('enhance-target').textContent()).toBe('64×48 → 256×192 at 4×');
-    expect(await page.getByTestId('enhance-too-big').textContent()).toBe('At 4× the result would be 256×192 (49,152 pixels); the limit is 20,000 pixels. Choose a smaller scale.');
-    expect(await page.getByRole('button', { name: 'Enhance', exact: true }).isDisabled()).toBe(true);
-    await page.getByLabel('Scale').selectOption('2');
-    await expect.poll(() => page.getByTestId('enhance-too-big').count()).toBe(0);
-    expect(await page.getByTestId('enhance-target').textContent()).toBe('64×48 → 128×96 at 2×');
-    await shot('11-enhance-preview');
+    it('sends a seed, a negative prompt and several images, shows the seed, and Ctrl+Enter generates', async () => {
+      await open({ AIPHOTO_OPENAI_MAX_N: '3' });
+      await expect.poll(() => page.locator('#count option').count()).toBe(3);
+      await page.locator('details.more summary').click();
+      await page.getByRole('button', { name: 'Pick a random seed' }).click();
+      expect(await page.getByLabel('Seed', { exact: true }).inputValue()).toMatch(/^\d+$/);
+      await page.getByLabel('Seed', { exact: true }).fill('1234');
+      await page.getByLabel('Negative prompt').fill('fog');
+      await page.getByLabel('Images', { exact: true }).selectOption('2');
+      await page.getByLabel('Prompt', { exact: true }).fill('two lighthouses with a fixed seed');
+      const submitted = page.waitForRequest((request) => request.url().includes('/trpc/generateJob'));
+      await page.getByLabel('Prompt', { exact: true }).press('Control+Enter');
+      expect(JSON.parse((await submitted).postData()!)['0']).toMatchObject({ prompt: 'two lighthouses with a fixed seed', seed: 1234, negative_prompt: 'fog', n: 2 });
+      await page.getByTestId('generated-image').waitFor();
+      await expect.poll(() => page.getByTestId('result-details').textContent()).toMatch(/seed 1234 · 1 more in Your images$/);
+      expect(await page.locator('.gallery li').count()).toBe(2);
+      await expect.poll(usage).toBe('2');
+    });
 
-    const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-e2e-')), 'big.png');
-    await sharp({ create: { width: 300, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toFile(big);
-    await page.setInputFiles('#enhance-file', big);
-    await expect.poll(() => page.locator('[role="alert"]').first().textContent()).toMatch(/^That file is too large to upload\. The file is \d+\.\d MB; the limit is 0\.0 MB\.$/);
-  });
+    it('shows each image large with what made it, steps through them, closes by Escape or the backdrop, and re-runs its settings', async () => {
+      await open();
+      await page.locator('details.more summary').click();
+      await page.getByLabel('Seed', { exact: true }).fill('77');
+      await generate('the first picture');
+      await expect.poll(usage).toBe('1');
+      await page.getByLabel('Seed', { exact: true }).fill('');
+      await generate('the second picture');
+      await expect.poll(usage).toBe('2');
+      await page.locator('.gallery .thumb').nth(1).click();
+      const viewer = page.locator('dialog.viewer');
+      await viewer.waitFor();
+      const details = () => viewer.locator('.details').textContent();
+      expect(await details()).toMatch(/Promptthe first picture.*Modelflux-pro.*StylePhotorealistic.*Ratio1:1.*Size1024×1024.*Seed77.*Provideroffline renderer/);
+      expect(await viewer.getByText('2 of 2').count()).toBe(1);
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(details).toContain('the second picture');
+      await viewer.getByRole('button', { name: 'Previous image' }).click();
+      await expect.poll(details).toContain('the first picture');
+      await shot('10-viewer');
+      await page.keyboard.press('Escape');
+      await viewer.waitFor({ state: 'detached' });
 
-  it('compares the enhanced photo at its real pixels (1:1) or fitted, in the chosen format', async () => {
-    await open();
-    await choosePhoto(64, 48);
-    await page.getByLabel('Format').selectOption('webp');
-    await page.getByRole('button', { name: 'Enhance', exact: true }).click();
-    const sizes = page.getByTestId('enhance-sizes');
-    await sizes.waitFor({ timeout: 60_000 });
-    expect((await (await t.fetch('/api/jobs')).json()).jobs[0].result).toMatchObject({ format: 'webp' });
-    const compare = page.locator('.compare');
-    const fitted = (await compare.boundingBox())!.width;
-    await page.getByRole('button', { name: '1:1' }).click();
-    await expect.poll(async () => (await compare.boundingBox())!.width).toBe(256);
-    expect(fitted).not.toBe(256);
-    await page.getByRole('button', { name: 'Fit' }).click();
-    await expect.poll(async () => (await compare.boundingBox())!.width).toBeCloseTo(fitted, 0);
-  });
+      await page.locator('.gallery .thumb').first().click();
+      await viewer.waitFor();
+      await page.mouse.click(5, 5);
+      await viewer.waitFor({ state: 'detached' });
+
+      await page.locator('.gallery .thumb').nth(1).click();
+      await viewer.getByRole('button', { name: 'Use these settings' }).click();
+      await viewer.waitFor({ state: 'detached' });
+      expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('the first picture');
+      expect(await page.getByLabel('Seed', { exact: true }).inputValue()).toBe('77');
+    });
+
+    it('deletes from the list with Undo, saying honestly that the server keeps the image until its retention', async () => {
+      await open();
+      await generate('a picture to delete');
+      await page.getByTestId('generated-image').waitFor();
+      await page.getByRole('button', { name: 'Delete a picture to delete' }).click();
+      expect(await page.locator('.gallery li').count()).toBe(0);
+      const notice = page.locator('.notice');
+      expect(await notice.textContent()).toContain('The image itself stays on the server until it is deleted 30 days after it was made');
+      await notice.getByRole('button', { name: 'Undo' }).click();
+      expect(await page.locator('.gallery li').count()).toBe(1);
+      await page.reload();
+      await expect.poll(() => page.locator('.gallery li').count()).toBe(1);
+    });
+
+    it('keeps the last result when the next attempt fails, and names the content-filter category', async () => {
+      await open();
+      await generate('a quiet harbour');
+      await page.getByTestId('generated-image').waitFor();
+      await generate('a decapitated soldier');
+      await expect.poll(() => page.locator('.generate [role="alert"]').textContent()).toBe('That prompt was blocked by the content filter (graphic violence). Try describing something else.');
+      expect(await page.getByTestId('generated-image').getAttribute('alt')).toBe('Generated: a quiet harbour');
+    });
+
+    it('puts the API key field before the gallery in the tab order', async () => {
+      await open();
+      for (let i = 0; i < 3; i++) {
+        await generate(`gallery picture ${i}`);
+        await expect.poll(usage).toBe(String(i + 1));
+      }
+      const order = await page.evaluate(() => {
+        const key = document.getElementById('api-key')!;
+        const thumb = document.querySelector('.gallery .thumb')!;
+        return key.compareDocumentPosition(thumb) & Node.DOCUMENT_POSITION_FOLLOWING;
+      });
+      expect(order).toBeTruthy();
+    });
+
+    it('previews the chosen photo with the size it will become, warns before uploading when it is over the limits, and names sizes for a file too large', async () => {
+      await open({ AIPHOTO_MAX_OUTPUT_PIXELS: '20000', AIPHOTO_MAX_UPLOAD_BYTES: '20000' });
+      await choosePhoto(64, 48);
+      await expect.poll(() => page.getByTestId('enhance-target').textContent()).toBe('64×48 → 256×192 at 4×');
+      expect(await page.getByTestId('enhance-too-big').textContent()).toBe('At 4× the result would be 256×192 (49,152 pixels); the limit is 20,000 pixels. Choose a smaller scale.');
+      expect(await page.getByRole('button', { name: 'Enhance', exact: true }).isDisabled()).toBe(true);
+      await page.getByLabel('Scale').selectOption('2');
+      await expect.poll(() => page.getByTestId('enhance-too-big').count()).toBe(0);
+      expect(await page.getByTestId('enhance-target').textContent()).toBe('64×48 → 128×96 at 2×');
+      await shot('11-enhance-preview');
+
+      const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-e2e-')), 'big.png');
+      await sharp({ create: { width: 300, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toFile(big);
+      await page.setInputFiles('#enhance-file', big);
+      await expect.poll(() => page.locator('[role="alert"]').first().textContent()).toMatch(/^That file is too large to upload\. The file is \d+\.\d MB; the limit is 0\.0 MB\.$/);
+    });
+
+    it('compares the enhanced photo at its real pixels (1:1) or fitted, in the chosen format', async () => {
+      await open();
+      await choosePhoto(64, 48);
+      await page.getByLabel('Format').selectOption('webp');
+      await page.getByRole('button', { name: 'Enhance', exact: true }).click();
+      const sizes = page.getByTestId('enhance-sizes');
+      await sizes.waitFor({ timeout: 60_000 });
+      expect((await (await t.fetch('/api/jobs')).json()).jobs[0].result).toMatchObject({ format: 'webp' });
+      const compare = page.locator('.compare');
+      const fitted = (await compare.boundingBox())!.width;
+      await page.getByRole('button', { name: '1:1' }).click();
+      await expect.poll(async () => (await compare.boundingBox())!.width).toBe(256);
+      expect(fitted).not.toBe(256);
+      await page.getByRole('button', { name: 'Fit' }).click();
+      await expect.poll(async () => (await compare.boundingBox())!.width).toBeCloseTo(fitted, 0);
+    });
+
+    });
+  }
 
   it('on a 375 px phone: model labels are not cut, the viewer and the enhance preview fit', async () => {
     await open();
