@@ -37,8 +37,10 @@ export class RedisLedger implements Ledger {
       .hset(entryKey, fields)
       .expire(entryKey, KEEP_SECONDS)
       .hincrby(totals, `units|${entry.model}`, 1)
-      // GT: an entry recorded late never moves the time back.
-      .zadd(`${this.prefix}:last-used`, 'GT', Date.parse(entry.createdAt), entry.subject);
+      // One key per subject, expiring like its entries (one shared set would grow with every
+      // client network forever); GT: an entry recorded late never moves the time back.
+      .zadd(`${this.prefix}:last-used:${entry.subject}`, 'GT', Date.parse(entry.createdAt), 'at')
+      .expire(`${this.prefix}:last-used:${entry.subject}`, KEEP_SECONDS);
     if (entry.costUsd !== undefined) multi.hincrby(totals, `priced|${entry.model}`, 1).hincrbyfloat(totals, `cost|${entry.model}`, entry.costUsd);
     if (entry.tokens) multi.hincrby(totals, `input_tokens|${entry.model}`, entry.tokens.input).hincrby(totals, `output_tokens|${entry.model}`, entry.tokens.output);
     await multi.expire(totals, KEEP_SECONDS).exec();
@@ -63,7 +65,7 @@ export class RedisLedger implements Ledger {
   }
 
   async lastUsed(subject: string): Promise<string | undefined> {
-    const score = await this.redis.zscore(`${this.prefix}:last-used`, subject);
+    const score = await this.redis.zscore(`${this.prefix}:last-used:${subject}`, 'at');
     return score === null ? undefined : new Date(Number(score)).toISOString();
   }
 
