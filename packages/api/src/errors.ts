@@ -12,6 +12,7 @@ import {
   ServiceUnavailableError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
+  withoutStackTrace,
   type ErrorCode,
 } from '@aiphoto/core';
 import { TRPCError } from '@trpc/server';
@@ -186,14 +187,9 @@ export function openaiError(error: AIPhotoError): { status: number; body: OpenAI
 /** For tRPC: a TRPCError whose HTTP status matches the REST one, with the domain error as cause. */
 export function toTrpcError(error: unknown): TRPCError {
   const domain = toAIPhotoError(error);
+  const make = () => new TRPCError({ code: ERROR_TABLE[domain.code].trpc, message: domain.message, cause: domain });
   // Like the domain error it wraps, a refusal records no stack trace (see AIPhotoError).
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (domain.code !== 'server_error') Error.stackTraceLimit = 0;
-  try {
-    return new TRPCError({ code: ERROR_TABLE[domain.code].trpc, message: domain.message, cause: domain });
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
+  return (domain.constructor as typeof AIPhotoError).recordsStack ? make() : withoutStackTrace(make);
 }
 
 /**

@@ -25,6 +25,17 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** Builds an error without capturing where it was made (expected refusals need no stack trace). */
+export function withoutStackTrace<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export abstract class AIPhotoError extends Error {
   abstract readonly code: ErrorCode;
   /** Seconds after which retrying may succeed (rate limits, outages). */
@@ -40,6 +51,7 @@ export abstract class AIPhotoError extends Error {
   static readonly recordsStack: boolean = false;
 
   constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number; field?: string }) {
+    // withoutStackTrace cannot wrap super(): the same switch, inline.
     const stackTraceLimit = Error.stackTraceLimit;
     if (!(new.target as typeof AIPhotoError).recordsStack) Error.stackTraceLimit = 0;
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

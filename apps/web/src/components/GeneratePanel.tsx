@@ -60,7 +60,7 @@ export function GeneratePanel({ onResult, reuse }: { onResult: (item: GalleryIte
   const finished = useCallback(
     (job: Job, watched: WatchedJob) => {
       const image = job.result as GenerateResponse;
-      const settings = (watched.settings as GenerateSettings | undefined) ?? { prompt: watched.prompt ?? '', model: image.model, style: image.style, ratio: image.ratio };
+      const settings = (watched.settings as GenerateSettings | undefined) ?? { prompt: '', model: image.model, style: image.style, ratio: image.ratio };
       setResult({ image, settings });
       // Every image of the batch goes to the gallery, newest (the first) on top.
       for (const one of [...(image.images ?? [image])].reverse()) {
@@ -126,7 +126,7 @@ export function GeneratePanel({ onResult, reuse }: { onResult: (item: GalleryIte
                 ...(settings.seed === undefined ? {} : { seed: settings.seed }),
                 ...(settings.negativePrompt ? { negative_prompt: settings.negativePrompt } : {}),
               },
-              { onSuccess: (submitted) => job.start(submitted, { prompt: settings.prompt, settings }) },
+              { onSuccess: (submitted) => job.start(submitted, { settings }) },
             );
           }}
         >

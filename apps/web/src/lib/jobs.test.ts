@@ -15,7 +15,7 @@ describe('watched jobs', () => {
   it('keeps the jobs this browser started, newest first, and forgets them one by one', () => {
     const storage = new MemoryStorage() as unknown as Storage;
     watchJob({ id: 'job_a', kind: 'enhance', startedAt: 1 }, storage);
-    watchJob({ id: 'job_b', kind: 'generate', startedAt: 2, prompt: 'a fox' }, storage);
+    watchJob({ id: 'job_b', kind: 'generate', startedAt: 2, settings: { prompt: 'a fox' } }, storage);
     watchJob({ id: 'job_a', kind: 'enhance', startedAt: 3 }, storage);
     expect(watchedJobs(storage).map((job) => [job.id, job.startedAt])).toEqual([
       ['job_a', 3],

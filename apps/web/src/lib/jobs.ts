@@ -10,9 +10,7 @@ export interface WatchedJob {
   kind: 'generate' | 'enhance';
   /** When the page submitted it (ms since the epoch): elapsed time counts from here. */
   startedAt: number;
-  /** What was sent, as sent: the gallery records it, not what the box says later. */
-  prompt?: string;
-  /** Every setting that was sent (a generation's model, style, seed…), for the gallery and "Use these settings". */
+  /** What was sent, as sent (a generation's prompt, model, seed…): the gallery records it, not what the form says later. */
   settings?: unknown;
 }
 

@@ -49,7 +49,7 @@ export function useWatchedJob(kind: WatchedJob['kind'], onSucceeded: (job: Job, 
     running: job && isActive(job) ? job : undefined,
     /** How the last job ended, if it failed or was canceled. */
     failure: ended ? failureOf(ended) : query.error ? failureFrom(query.error) : undefined,
-    start(submitted: Job, extra: Pick<WatchedJob, 'prompt' | 'settings'> = {}) {
+    start(submitted: Job, extra: Pick<WatchedJob, 'settings'> = {}) {
       const next = { id: submitted.id, kind, startedAt: Date.now(), ...extra };
       watchJob(next);
       setEnded(undefined);

@@ -20,12 +20,17 @@ export function cpuHasVnni(cpuinfo: string | undefined = readCpuinfo()): boolean
   return flags.includes('avx512_vnni') || flags.includes('avx_vnni');
 }
 
+let cpuinfo: string | null | undefined;
+/** Read once per process: the config and every model's session ask. */
 function readCpuinfo(): string | undefined {
-  try {
-    return fs.readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return undefined;
+  if (cpuinfo === undefined) {
+    try {
+      cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      cpuinfo = null;
+    }
   }
+  return cpuinfo ?? undefined;
 }
 
 export function resolvePrecision(setting: PrecisionSetting, vnni: boolean, model: ModelSize): { precision: Precision; reason: string } {
