@@ -38,14 +38,19 @@ const domainErrors = t.middleware(async ({ next }) => {
  * The typed client sends uploads as FormData; the input schema describes a plain object
  * (which is also what the REST route passes), so FormData is unpacked before validation.
  */
-const formDataInput = t.middleware(({ getRawInput, next }) =>
-  next({
-    getRawInput: async () => {
-      const raw = await getRawInput();
-      return raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw;
-    },
-  }),
-);
+export const unpackFormData = (raw: unknown) => (raw instanceof FormData ? Object.fromEntries(raw.entries()) : raw);
+
+const formDataInput = t.middleware(({ getRawInput, next }) => next({ getRawInput: async () => unpackFormData(await getRawInput()) }));
+
+/**
+ * What each of the middlewares above does to a call's input when the procedure is called
+ * directly (direct-caller.ts): domainErrors nothing (a direct caller hands domain errors to
+ * the responder as they are), formDataInput unpacks FormData.
+ */
+export const DIRECT_INPUT_STEPS = new Map<unknown, (raw: unknown) => unknown>([
+  [domainErrors._middlewares[0], (raw) => raw],
+  [formDataInput._middlewares[0], unpackFormData],
+]);
 
 /** Callers were identified (and refused keys turned away) at the edge, before the body was read. */
 export const procedure = t.procedure.use(domainErrors);

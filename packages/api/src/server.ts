@@ -18,7 +18,7 @@ import { generateRestRoute } from './operations/generate.ts';
 import { imageFileRoute } from './operations/image-file.ts';
 import { openaiRoutes } from './operations/openai.ts';
 import { statusRestRoute } from './operations/status.ts';
-import { createCaller } from './router.ts';
+import { createDirectCaller, type CallFor } from './direct-caller.ts';
 
 export interface ServerOptions {
   clock?: () => Date;
@@ -49,7 +49,7 @@ function createApp(config: Config, options: ServerOptions): FastifyInstance {
       level: config.logLevel,
       // Keys must never reach logs, whatever a future serializer decides to include.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', 'key'], censor: '[redacted]' },
-      stream: logDestination(config.logFormat, options.logStream ?? process.stdout, !options.logStream && process.stdout.isTTY === true),
+      stream: logDestination(config.logFormat, options.logStream, !options.logStream && process.stdout.isTTY === true),
       // Every line is scrubbed on its way out, whatever wrote it and at whatever level.
       hooks: { streamWrite: lineRedactor(configuredSecrets(config)) },
     },
@@ -118,7 +118,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     outcome: request.outcome,
     ...(typeof request.headers['idempotency-key'] === 'string' ? { idempotencyKey: request.headers['idempotency-key'] } : {}),
   });
-  const call: (...args: Parameters<ContextFor>) => ReturnType<typeof createCaller> = (request, reply) => createCaller(contextFor(request, reply));
+  const call: CallFor = (request, reply) => createDirectCaller(contextFor(request, reply));
 
   await app.register(requestContext, { services, maxUploadBytes: config.limits.maxUploadBytes });
   await app.register(responder, { metrics, clock, restTemplateOf });
@@ -128,7 +128,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
   await app.register(generateRestRoute, { call });
   await app.register(enhanceRestRoute, { maxUploadBytes: config.limits.maxUploadBytes, call });
   await app.register(openaiRoutes, { services, call });
-  await app.register(trpcSurfaces, { contextFor });
+  await app.register(trpcSurfaces, { contextFor, call });
   await app.register(docsRoutes, { originOf, models: config.models });
   await app.register(opsRoutes, { services, registry: metrics.registry, shuttingDown: () => lifecycle.shuttingDown });
   await app.register(imageFileRoute, { services, presign: config.s3?.publicMode === 'presign' });

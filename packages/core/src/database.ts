@@ -83,6 +83,134 @@ export function prepare<Params extends unknown[] | object, Row = never>(db: Sqli
   return db.prepare(sql) as unknown as TypedStatement<Params, Row>;
 }
 
+/** The first 96 bytes of the -shm file: the WAL-index header, twice (sqlite.org/walformat.html). */
+const WAL_INDEX_HEADERS_BYTES = 96;
+/** WAL-index format version 3007000 and isInit = 1: a header this code knows how to read. */
+const isWalIndexHeader = (bytes: Buffer) => bytes.readUInt32LE(0) === 3_007_000 && bytes[12] === 1;
+
+/**
+ * Tells a connection's caches when any connection (the CLI, another process on the same
+ * file) has committed. Every commit in WAL mode rewrites the WAL-index header at the start
+ * of the -shm file before it returns (its change counter moves), so reading those 96 bytes
+ * with one pread — no lock, no query — sees every commit that finished before it: a key
+ * revoked by the CLI is refused on the very next request. Where the header cannot be read
+ * it asks SQLite's data_version instead (two file-lock calls and a query, every time).
+ */
+export class CommitWatch {
+  private readonly versionStatement;
+  private readonly seen = Buffer.alloc(WAL_INDEX_HEADERS_BYTES);
+  private readonly now = Buffer.alloc(WAL_INDEX_HEADERS_BYTES);
+  private shm: number | undefined;
+  private lastVersion = -1;
+  private changes = 0;
+
+  constructor(db: SqliteDatabase, file: string | undefined) {
+    this.versionStatement = prepare<[], { data_version: number }>(db, 'PRAGMA data_version');
+    if (file === undefined) return;
+    try {
+      this.shm = fs.openSync(`${file}-shm`, 'r');
+    } catch {
+      this.shm = undefined;
+    }
+  }
+
+  /** A number that moves on whenever a commit may have happened since the previous call. */
+  generation(): number {
+    if (this.shm !== undefined && this.headerMoved()) this.changes++;
+    else if (this.shm === undefined && this.versionMoved()) this.changes++;
+    return this.changes;
+  }
+
+  close(): void {
+    if (this.shm !== undefined) fs.closeSync(this.shm);
+    this.shm = undefined;
+  }
+
+  private headerMoved(): boolean {
+    const read = fs.readSync(this.shm!, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
+    if (read !== WAL_INDEX_HEADERS_BYTES || !isWalIndexHeader(this.now)) {
+      this.close();
+      return true;
+    }
+    if (this.now.equals(this.seen)) return false;
+    this.now.copy(this.seen);
+    return true;
+  }
+
+  private versionMoved(): boolean {
+    const version = this.versionStatement.get([])!.data_version;
+    if (version === this.lastVersion) return false;
+    this.lastVersion = version;
+    return true;
+  }
+}
+
+const databaseFiles = new WeakMap<SqliteDatabase, string>();
+const watches = new WeakMap<SqliteDatabase, CommitWatch>();
+const caches = new WeakMap<SqliteDatabase, Map<string, ReadCache<unknown>>>();
+
+/** The one watch of a connection, shared by every cache of reads from it. */
+export function commitWatchOf(db: SqliteDatabase): CommitWatch {
+  let watch = watches.get(db);
+  if (!watch) watches.set(db, (watch = new CommitWatch(db, databaseFiles.get(db))));
+  return watch;
+}
+
+/**
+ * A connection's one cache of a table: every store on the connection reads and updates the
+ * same entries, so a write through one store is never hidden from another by a stale copy.
+ */
+export function readCacheOf<Value>(db: SqliteDatabase, table: string, maxEntries: number): ReadCache<Value> {
+  let tables = caches.get(db);
+  if (!tables) caches.set(db, (tables = new Map()));
+  let cache = tables.get(table);
+  if (!cache) tables.set(table, (cache = new ReadCache<unknown>(commitWatchOf(db), maxEntries)));
+  return cache as ReadCache<Value>;
+}
+
+/**
+ * Rows read from one connection, kept until another connection commits. Bounded: past
+ * `maxEntries` the oldest entry goes, so callers that invent subjects cost memory once. A
+ * read that finds nothing (undefined) is not kept: unknown keys made up by a caller must
+ * not push out the ones in use.
+ */
+export class ReadCache<Value> {
+  private readonly entries = new Map<string, Value>();
+  private filledAt = -1;
+
+  constructor(
+    private readonly watch: CommitWatch,
+    private readonly maxEntries: number,
+  ) {}
+
+  /** The cached value, or `read()`'s (kept), as of now. */
+  get(key: string, read: () => Value): Value {
+    this.dropIfStale();
+    if (this.entries.has(key)) return this.entries.get(key)!;
+    const value = read();
+    if (value !== undefined) this.set(key, value);
+    return value;
+  }
+
+  /** What this connection itself just wrote (its own commits do not move the watch). */
+  set(key: string, value: Value): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, value);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private dropIfStale(): void {
+    const generation = this.watch.generation();
+    if (generation === this.filledAt) return;
+    this.entries.clear();
+    this.filledAt = generation;
+  }
+}
+
 /**
  * Opens (creating if needed) the service's one SQLite file in the data directory.
  * WAL lets the CLI and the server use the file at the same time; the busy timeout makes a
@@ -93,6 +221,7 @@ export function openDatabase(dataDir: string): SqliteDatabase {
   const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
   db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
   migrate(db);
+  databaseFiles.set(db, path.join(dataDir, DATABASE_FILE_NAME));
   return db;
 }
 

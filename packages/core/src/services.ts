@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AccessService } from './access.ts';
 import type { Config } from './config.ts';
-import { openDatabase, type SqliteDatabase } from './database.ts';
+import { commitWatchOf, openDatabase, type SqliteDatabase } from './database.ts';
 import { TILE_OVERLAP } from './enhance/enhance-engine.ts';
 import { EnhancePool, type PoolLogger } from './enhance/enhance-pool.ts';
 import { EnhanceService } from './enhance/enhance-service.ts';
@@ -119,6 +119,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
     jobs: new SqliteJobStore(db),
     ready: async () => db.open,
     close: async () => {
+      commitWatchOf(db).close();
       db.close();
     },
   };

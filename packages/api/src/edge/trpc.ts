@@ -3,7 +3,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Context } from '../context.ts';
 import type { OperationMeta } from '../procedures.ts';
-import { appRouter, createCaller, type AppRouter } from '../router.ts';
+import type { CallFor } from '../direct-caller.ts';
+import { appRouter, type AppRouter } from '../router.ts';
 import { recordFailure } from './responder.ts';
 
 /** The REST operations trpc-to-openapi serves from its one `/api/*` route. */
@@ -34,7 +35,7 @@ export type ContextFor = (request: FastifyRequest, reply: FastifyReply) => Conte
  * The router on two surfaces: tRPC at /trpc and REST at /api (through trpc-to-openapi). Both
  * report failures to the responder, which answers them alike.
  */
-export const trpcSurfaces: FastifyPluginAsync<{ contextFor: ContextFor }> = async (app, { contextFor }) => {
+export const trpcSurfaces: FastifyPluginAsync<{ contextFor: ContextFor; call: CallFor }> = async (app, { contextFor, call }) => {
   const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }) => contextFor(req, res);
   const trpcOptions = {
     router: appRouter,
@@ -45,16 +46,17 @@ export const trpcSurfaces: FastifyPluginAsync<{ contextFor: ContextFor }> = asyn
   await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
 
   // The call every page load and every client's quota check makes, answered by the procedure
-  // through createCaller in tRPC's own wire format: tRPC's handler would first build a web
-  // Request and stream a web Response, which cost it six times what the answer does. Any
-  // other form of the call (an input, a streaming client) goes to tRPC's handler as before;
-  // errors are answered by the responder in tRPC's shape, as for every refusal at the edge.
+  // (called directly, see direct-caller.ts) in tRPC's own wire format: tRPC's handler would
+  // first build a web Request and stream a web Response, which cost it six times what the
+  // answer does. Any other form of the call (an input, a streaming client) goes to tRPC's
+  // handler as before; errors are answered by the responder in tRPC's shape, as for every
+  // refusal at the edge.
   app.get('/trpc/status', { exposeHeadRoute: false }, async (request, reply) => {
     const { batch, input, ...others } = request.query as Record<string, string | undefined>;
     const batched = batch === '1';
     const plain = Object.keys(others).length === 0 && request.headers['trpc-accept'] === undefined && (batched ? input === undefined || input === '{}' : batch === undefined && input === undefined);
     if (!plain) return fastifyRequestHandler({ ...trpcOptions, req: request, res: reply, path: 'status' });
-    const result = { result: { data: await createCaller(contextFor(request, reply)).status() } };
+    const result = { result: { data: await call(request, reply).status() } };
     reply.header('vary', 'trpc-accept, accept').type('application/json');
     return batched ? [result] : result;
   });

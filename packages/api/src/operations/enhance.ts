@@ -16,7 +16,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Answer, Context } from '../context.ts';
 import { idempotently } from '../idempotency.ts';
-import type { AppCaller } from '../router.ts';
+import type { CallFor } from '../direct-caller.ts';
 import { COMMON_ERRORS, uploadProcedure } from '../procedures.ts';
 import { accepted, prefersAsync } from './async.ts';
 import { count, webhookUrlField } from './fields.ts';
@@ -164,7 +164,7 @@ async function readWithinLimit(file: Readable, maxBytes: number): Promise<Uint8A
  */
 export const enhanceRestRoute: FastifyPluginAsync<{
   maxUploadBytes: number;
-  call: (request: FastifyRequest, reply: FastifyReply) => AppCaller;
+  call: CallFor;
 }> = async (app, { maxUploadBytes, call }) => {
   await app.register(multipart, {
     limits: { fileSize: maxUploadBytes, files: 1, fields: FIELDS.size, fieldSize: 4096, parts: FIELDS.size + 1 },

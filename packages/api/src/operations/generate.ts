@@ -18,7 +18,7 @@ import type { Answer, Context } from '../context.ts';
 import { mediaTypeOf } from '../edge/request-guards.ts';
 import { idempotently } from '../idempotency.ts';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
-import type { AppCaller } from '../router.ts';
+import type { CallFor } from '../direct-caller.ts';
 import { accepted, prefersAsync } from './async.ts';
 import { count, webhookUrlField } from './fields.ts';
 
@@ -230,7 +230,7 @@ export const generateImages = procedure
  * The REST route for `generate` and its job twin: the same JSON body either way; with
  * `Prefer: respond-async` the answer is 202 and a job instead of the image.
  */
-export const generateRestRoute: FastifyPluginAsync<{ call: (request: FastifyRequest, reply: FastifyReply) => AppCaller }> = async (app, { call }) => {
+export const generateRestRoute: FastifyPluginAsync<{ call: CallFor }> = async (app, { call }) => {
   app.post('/api/generate', async (request, reply) => {
     // Fastify would read text/plain as a string; this operation reads JSON only.
     if (request.body !== undefined && mediaTypeOf(request.headers['content-type']) !== 'application/json') {

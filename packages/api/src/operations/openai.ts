@@ -2,7 +2,7 @@ import { buffer } from 'node:stream/consumers';
 import { DEFAULT_STYLE, NotFoundError, parseImageFileName, type CoreServices, type Ratio } from '@aiphoto/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppCaller } from '../router.ts';
+import type { CallFor } from '../direct-caller.ts';
 import { generateInputSchema } from './generate.ts';
 
 /**
@@ -62,7 +62,7 @@ export const openaiImagesRequestSchema = z
 
 export const openaiRoutes: FastifyPluginAsync<{
   services: CoreServices;
-  call: (request: FastifyRequest, reply: FastifyReply) => AppCaller;
+  call: CallFor;
 }> = async (app, { services, call }) => {
   app.post('/v1/images/generations', async (request, reply) => {
     const { generate, n, responseFormat } = openaiImagesRequestSchema.parse(request.body);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppCaller } from '../router.ts';
+import type { CallFor } from '../direct-caller.ts';
 import { deliver } from '../context.ts';
 import { COMMON_ERRORS, procedure } from '../procedures.ts';
 import { count } from './fields.ts';
@@ -53,10 +53,10 @@ export const status = procedure
   });
 
 /**
- * Served by Fastify itself, through the procedure (`createCaller`): the most frequent call
- * skips trpc-to-openapi's web Request, AbortController and URL parsing. HEAD is the tRPC
- * surfaces' own route, as for every GET operation.
+ * Served by Fastify itself, through the procedure (called directly, see direct-caller.ts):
+ * the most frequent call skips trpc-to-openapi's web Request, AbortController and URL
+ * parsing. HEAD is the tRPC surfaces' own route, as for every GET operation.
  */
-export const statusRestRoute: FastifyPluginAsync<{ call: (request: FastifyRequest, reply: FastifyReply) => AppCaller }> = async (app, { call }) => {
+export const statusRestRoute: FastifyPluginAsync<{ call: CallFor }> = async (app, { call }) => {
   app.get('/api/status', { exposeHeadRoute: false }, async (request, reply) => call(request, reply).status());
 };

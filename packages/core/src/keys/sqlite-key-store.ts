@@ -1,4 +1,4 @@
-import { prepare, type SqliteDatabase } from '../database.ts';
+import { readCacheOf, prepare, type ReadCache, type SqliteDatabase } from '../database.ts';
 import type { ApiKeyRecord, KeyStore } from './key-store.ts';
 
 interface Row {
@@ -21,8 +21,15 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   revokedAt: row.revoked_at,
 });
 
-/** Statements are prepared once: the key lookup runs on every authenticated request. */
+/** Far more keys than an operator hands out; past it the longest cached go first. */
+const CACHED_KEYS = 10_000;
+
+/**
+ * The key lookup runs on every authenticated request: its statement is prepared once and
+ * its rows are cached until another process (the CLI revoking a key) commits.
+ */
 export class SqliteKeyStore implements KeyStore {
+  private readonly byHash: ReadCache<ApiKeyRecord | undefined>;
   private readonly insertStatement;
   private readonly findByHashStatement;
   private readonly listStatement;
@@ -32,6 +39,7 @@ export class SqliteKeyStore implements KeyStore {
   private readonly replaceSecretStatement;
 
   constructor(db: SqliteDatabase) {
+    this.byHash = readCacheOf(db, 'api_keys', CACHED_KEYS);
     this.insertStatement = prepare<ApiKeyRecord>(
       db,
       `INSERT INTO api_keys (id, name, prefix, hash, daily_limit, created_at, revoked_at)
@@ -60,8 +68,10 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async findByHash(hash: string) {
-    const row = this.findByHashStatement.get([hash]);
-    return row && toRecord(row);
+    return this.byHash.get(hash, () => {
+      const row = this.findByHashStatement.get([hash]);
+      return row && toRecord(row);
+    });
   }
 
   async list() {
@@ -69,7 +79,10 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async revoke(id: string, at: string) {
-    return this.revokeStatement.get([at, id]) !== undefined;
+    const found = this.revokeStatement.get([at, id]) !== undefined;
+    // Cached by hash, not id: forget them all (revoking is rare, lookups are not).
+    this.byHash.clear();
+    return found;
   }
 
   async webhookSecret(id: string) {

@@ -1,16 +1,23 @@
-import { prepare, type SqliteDatabase } from '../database.ts';
+import { readCacheOf, prepare, type ReadCache, type SqliteDatabase } from '../database.ts';
 import type { QuotaStore } from './quota-store.ts';
 
+/** Subjects (keys, client networks) whose count today is kept in memory. */
+const CACHED_COUNTS = 50_000;
+
 /**
- * Each operation is one SQL statement, so it is atomic even when several processes share
- * the file: the conditional upsert only increments while the total stays within the limit.
+ * Each write is one SQL statement, so it is atomic even when several processes share the
+ * file: the conditional upsert only increments while the total stays within the limit.
+ * Counts are cached until another process commits (a status read, a refusal then cost no
+ * query); admission is always the upsert's.
  */
 export class SqliteQuotaStore implements QuotaStore {
+  private readonly counts: ReadCache<number>;
   private readonly reserveStatement;
   private readonly releaseStatement;
   private readonly usageStatement;
 
   constructor(private readonly db: SqliteDatabase) {
+    this.counts = readCacheOf(db, 'quota_usage', CACHED_COUNTS);
     this.reserveStatement = prepare<{ subject: string; day: string; units: number; limit: number }, { used: number }>(
       db,
       `INSERT INTO quota_usage (subject, day, used) SELECT @subject, @day, @units WHERE @units <= @limit
@@ -28,30 +35,44 @@ export class SqliteQuotaStore implements QuotaStore {
   }
 
   /**
-   * A read first: a refusal is then one read and never takes the write lock (a caller out of
-   * quota can send as fast as it likes). The upsert still decides admission, so two
-   * processes can never both take the last unit.
+   * The count first: a refusal then never takes the write lock (a caller out of quota can
+   * send as fast as it likes). The upsert still decides admission, so two processes can
+   * never both take the last unit.
    */
   async reserve(subject: string, day: string, units: number, limit: number) {
-    const before = await this.usage(subject, day);
+    const before = this.count(subject, day);
     if (before + units > limit) return { admitted: false, used: before };
     const row = this.reserveStatement.get({ subject, day, units, limit });
-    if (row) return { admitted: true, used: row.used };
-    return { admitted: false, used: await this.usage(subject, day) };
+    if (row) {
+      this.counts.set(countKey(subject, day), row.used);
+      return { admitted: true, used: row.used };
+    }
+    // Another process took the last units between the count and the upsert.
+    this.counts.clear();
+    return { admitted: false, used: this.count(subject, day) };
   }
 
   async release(subject: string, day: string, units: number) {
-    return this.releaseStatement.get({ subject, day, units })?.used ?? 0;
+    const used = this.releaseStatement.get({ subject, day, units })?.used ?? 0;
+    this.counts.set(countKey(subject, day), used);
+    return used;
   }
 
   async usage(subject: string, day: string) {
-    return this.usageStatement.get({ subject, day })?.used ?? 0;
+    return this.count(subject, day);
   }
 
   /** Days before `oldestDayKept` no longer answer any question; drop them. */
   prune(oldestDayKept: string): void {
     prepare<[string]>(this.db, 'DELETE FROM quota_usage WHERE day < ?').run([oldestDayKept]);
+    this.counts.clear();
+  }
+
+  private count(subject: string, day: string): number {
+    return this.counts.get(countKey(subject, day), () => this.usageStatement.get({ subject, day })?.used ?? 0);
   }
 
   async close() {}
 }
+
+const countKey = (subject: string, day: string) => `${day} ${subject}`;

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'libsql';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CommitWatch, ReadCache, commitWatchOf, openDatabase, type SqliteDatabase } from './database.ts';
+import { SqliteKeyStore } from './keys/sqlite-key-store.ts';
+import { SqliteQuotaStore } from './quota/sqlite-quota-store.ts';
+
+const opened: SqliteDatabase[] = [];
+const dirs: string[] = [];
+
+/** Two connections to one new data directory, as the server and the CLI hold them. */
+function twoConnections(): [SqliteDatabase, SqliteDatabase, string] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-db-'));
+  dirs.push(dir);
+  const connections = [openDatabase(dir), openDatabase(dir)] as const;
+  opened.push(...connections);
+  return [...connections, dir];
+}
+
+afterEach(() => {
+  for (const db of opened.splice(0)) {
+    commitWatchOf(db).close();
+    db.close();
+  }
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const record = (id: string, hash: string) => ({ id, name: id, prefix: 'aip_x', hash, dailyLimit: null, createdAt: '2026-12-02T00:00:00.000Z', revokedAt: null });
+
+describe('CommitWatch', () => {
+  it('moves on after a commit on another connection, and only then', () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    const first = watch.generation();
+    expect(watch.generation()).toBe(first);
+    cli.prepare('SELECT COUNT(*) FROM api_keys').get();
+    expect(watch.generation()).toBe(first);
+    cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    const second = watch.generation();
+    expect(second).not.toBe(first);
+    expect(watch.generation()).toBe(second);
+  });
+
+  it('still sees commits after a checkpoint has emptied the WAL', () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    cli.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    const afterCheckpoint = watch.generation();
+    cli.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run();
+    expect(watch.generation()).not.toBe(afterCheckpoint);
+  });
+
+  it("asks SQLite's data_version where it has no -shm file to read", () => {
+    const [, cli, dir] = twoConnections();
+    const bare = new Database(path.join(dir, 'aiphoto.db'));
+    opened.push(bare as SqliteDatabase);
+    const watch = new CommitWatch(bare as SqliteDatabase, undefined);
+    const first = watch.generation();
+    expect(watch.generation()).toBe(first);
+    cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    expect(watch.generation()).not.toBe(first);
+  });
+});
+
+describe('ReadCache', () => {
+  it('keeps at most maxEntries, dropping the longest kept first', () => {
+    const [db] = twoConnections();
+    const cache = new ReadCache<number>(commitWatchOf(db), 2);
+    let reads = 0;
+    const read = (value: number) => () => (reads++, value);
+    cache.get('a', read(1));
+    cache.get('b', read(2));
+    cache.get('c', read(3));
+    expect(reads).toBe(3);
+    expect(cache.get('b', read(-1))).toBe(2);
+    expect(cache.get('c', read(-1))).toBe(3);
+    expect(cache.get('a', read(10))).toBe(10);
+    expect(reads).toBe(4);
+  });
+
+  it('never keeps a read that found nothing', () => {
+    const [db] = twoConnections();
+    const cache = new ReadCache<number | undefined>(commitWatchOf(db), 10);
+    expect(cache.get('a', () => undefined)).toBeUndefined();
+    expect(cache.get('a', () => 7)).toBe(7);
+  });
+});
+
+describe('cached reads against another process', () => {
+  it('refuses a key revoked on another connection at the next lookup', async () => {
+    const [server, cli] = twoConnections();
+    const serving = new SqliteKeyStore(server);
+    await new SqliteKeyStore(cli).insert(record('key_1', 'h1'));
+    expect((await serving.findByHash('h1'))?.revokedAt).toBeNull();
+    await new SqliteKeyStore(cli).revoke('key_1', '2026-12-02T10:00:00.000Z');
+    expect((await serving.findByHash('h1'))?.revokedAt).toBe('2026-12-02T10:00:00.000Z');
+  });
+
+  it('finds a key created elsewhere right after looking for it in vain', async () => {
+    const [server, cli] = twoConnections();
+    const serving = new SqliteKeyStore(server);
+    expect(await serving.findByHash('h2')).toBeUndefined();
+    await new SqliteKeyStore(cli).insert(record('key_2', 'h2'));
+    expect((await serving.findByHash('h2'))?.id).toBe('key_2');
+  });
+
+  it('sees counts change elsewhere, both ways, before it refuses or admits', async () => {
+    const [server, other] = twoConnections();
+    const serving = new SqliteQuotaStore(server);
+    const elsewhere = new SqliteQuotaStore(other);
+    expect(await serving.usage('ip:1', '2026-12-02')).toBe(0);
+    expect((await elsewhere.reserve('ip:1', '2026-12-02', 5, 5)).admitted).toBe(true);
+    expect(await serving.reserve('ip:1', '2026-12-02', 1, 5)).toEqual({ admitted: false, used: 5 });
+    expect(await elsewhere.release('ip:1', '2026-12-02', 2)).toBe(3);
+    expect(await serving.reserve('ip:1', '2026-12-02', 1, 5)).toEqual({ admitted: true, used: 4 });
+  });
+
+  it('shares one cache among the stores of one connection', async () => {
+    const [server] = twoConnections();
+    const first = new SqliteKeyStore(server);
+    const second = new SqliteKeyStore(server);
+    await first.insert(record('key_3', 'h3'));
+    expect((await second.findByHash('h3'))?.revokedAt).toBeNull();
+    await first.revoke('key_3', '2026-12-02T11:00:00.000Z');
+    expect((await second.findByHash('h3'))?.revokedAt).toBe('2026-12-02T11:00:00.000Z');
+  });
+});
