@@ -36,7 +36,8 @@ const OUTPUT_INVALID = 'The service produced an answer outside its own contract;
  * One procedure, checked once: a middleware this file does not know how to stand in for
  * would be skipped without a word, so the server refuses to start instead.
  */
-function directProcedure(path: string, definition: ProcedureDefinition) {
+export function directProcedure(path: string, procedure: unknown) {
+  const definition = (procedure as { _def: ProcedureDefinition })._def;
   const { inputs, output, resolver, type, meta } = definition;
   const steps: ((raw: unknown) => unknown)[] = [];
   for (const middleware of definition.middlewares.slice(0, -1)) {
@@ -68,7 +69,7 @@ const CONTEXT = Symbol('context');
 /** One object for all callers; each caller is a two-field object made from it per request. */
 const callerPrototype = Object.fromEntries(
   Object.entries(appRouter._def.procedures).map(([path, procedure]) => {
-    const run = directProcedure(path, (procedure as unknown as { _def: ProcedureDefinition })._def);
+    const run = directProcedure(path, procedure);
     return [path, function (this: { [CONTEXT]: Context }, input: unknown) { return run(this[CONTEXT], input); }];
   }),
 );

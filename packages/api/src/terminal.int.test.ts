@@ -67,6 +67,19 @@ describe('the terminal', () => {
     }
   });
 
+  it('writes buffered JSON lines within moments on a quiet server, and all of them before it exits', async () => {
+    const service = await startProcess({ AIPHOTO_DATA_DIR: makeDataDir() });
+    const exited = service.exited;
+    expect((await fetch(`${service.url}/api/status`, { headers: { 'x-request-id': 'req-quiet-1' } })).status).toBe(200);
+    await expect.poll(() => service.output(), { timeout: 2_000 }).toContain('"reqId":"req-quiet-1"');
+    expect((await fetch(`${service.url}/api/status`, { headers: { 'x-request-id': 'req-last-1' } })).status).toBe(200);
+    service.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = service.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; reqId?: string });
+    expect(lines.map((line) => line.reqId)).toContain('req-last-1');
+    expect(lines.at(-1)!.msg).toBe('shutting down: finishing in-flight requests');
+  });
+
   it('answers a port already in use with one sentence naming the port and PORT, not a stack trace', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
