@@ -66,18 +66,19 @@ describe('CommitWatch', () => {
 });
 
 describe('ReadCache', () => {
-  it('keeps at most maxEntries, dropping the longest kept first', () => {
+  it('keeps at most maxEntries, dropping the least recently used first', () => {
     const [db] = twoConnections();
     const cache = new ReadCache<number>(commitWatchOf(db), 2);
     let reads = 0;
     const read = (value: number) => () => (reads++, value);
     cache.get('a', read(1));
     cache.get('b', read(2));
+    expect(cache.get('a', read(-1))).toBe(1);
     cache.get('c', read(3));
     expect(reads).toBe(3);
-    expect(cache.get('b', read(-1))).toBe(2);
+    expect(cache.get('a', read(-1))).toBe(1);
     expect(cache.get('c', read(-1))).toBe(3);
-    expect(cache.get('a', read(10))).toBe(10);
+    expect(cache.get('b', read(20))).toBe(20);
     expect(reads).toBe(4);
   });
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
+import { Lru } from 'toad-cache';
 
 /*
  * libsql rather than better-sqlite3: the same synchronous API and the same file format, but
@@ -169,33 +170,34 @@ export function readCacheOf<Value>(db: SqliteDatabase, table: string, maxEntries
 }
 
 /**
- * Rows read from one connection, kept until another connection commits. Bounded: past
- * `maxEntries` the oldest entry goes, so callers that invent subjects cost memory once. A
- * read that finds nothing (undefined) is not kept: unknown keys made up by a caller must
- * not push out the ones in use.
+ * Rows read from one connection, kept until a commit. Bounded: past `maxEntries` the least
+ * recently used entry goes, so callers that invent subjects cost memory once. A read that
+ * finds nothing (undefined) is not kept: unknown keys made up by a caller must not push out
+ * the ones in use.
  */
 export class ReadCache<Value> {
-  private readonly entries = new Map<string, Value>();
+  private readonly entries;
   private filledAt = -1;
 
   constructor(
     private readonly watch: CommitWatch,
-    private readonly maxEntries: number,
-  ) {}
+    maxEntries: number,
+  ) {
+    this.entries = new Lru<Value>(maxEntries);
+  }
 
   /** The cached value, or `read()`'s (kept), as of now. */
   get(key: string, read: () => Value): Value {
     this.dropIfStale();
-    if (this.entries.has(key)) return this.entries.get(key)!;
+    const cached = this.entries.get(key);
+    if (cached !== undefined) return cached;
     const value = read();
-    if (value !== undefined) this.set(key, value);
+    if (value !== undefined) this.entries.set(key, value);
     return value;
   }
 
-  /** What this connection itself just wrote (its own commits do not move the watch). */
+  /** What this connection itself just wrote, as the statement returned it. */
   set(key: string, value: Value): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, value);
   }
 

@@ -7,6 +7,7 @@ import {
   parseRawPattern,
   type MatchPayload,
 } from 'obscenity';
+import { Lru } from 'toad-cache';
 import { ContentFilteredError } from '../errors.ts';
 
 export type FilterCategory = 'sexual_minors' | 'sexual' | 'violence' | 'hate' | 'blocklist';
@@ -133,7 +134,15 @@ export interface FilterVerdict {
   category?: FilterCategory;
 }
 
+/**
+ * Verdicts kept for prompts seen lately: a client retrying a refused request (429, 503)
+ * sends the same prompt again and again, and matching costs more than the rest of a
+ * refusal. Prompts are at most MAX_PROMPT_CHARACTERS, so this holds well under a megabyte.
+ */
+const REMEMBERED_VERDICTS = 1_024;
+
 export class ContentFilter {
+  private readonly verdicts = new Lru<FilterVerdict>(REMEMBERED_VERDICTS);
   private readonly obscenityDataset: DataSet<{ originalWord: string }>;
   private readonly obscenityMatcher: RegExpMatcher;
   private readonly ownDataset = new DataSet<Metadata>();
@@ -166,6 +175,12 @@ export class ContentFilter {
   }
 
   check(prompt: string): FilterVerdict {
+    let verdict = this.verdicts.get(prompt);
+    if (verdict === undefined) this.verdicts.set(prompt, (verdict = Object.freeze(this.judge(prompt))));
+    return verdict;
+  }
+
+  private judge(prompt: string): FilterVerdict {
     const text = normalizeForFilter(prompt);
     const kinds = new Set<TermKind>([
       ...this.obscenityMatcher
