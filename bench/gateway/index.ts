@@ -61,13 +61,28 @@ try {
     await fetch(`${service.url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: generateBody });
   }
 
-  const figures = { bare: [] as number[], status: [] as number[], trpc: [] as number[], refusal: [] as number[] };
+  const figures = { bare: [] as number[], status: [] as number[], trpc: [] as number[], refusal: [] as number[], freshRefusal: [] as number[] };
+  // The content filter remembers recent verdicts, so a client retrying the same request is
+  // the case above; a caller that sends a prompt never seen before pays for the matching.
+  let promptNumber = 0;
+  const freshPrompt = {
+    setupRequest: (request: { body?: string }) => ({ ...request, body: JSON.stringify({ prompt: `a lighthouse at dusk, take ${promptNumber++}`, model: 'dall-e-3' }) }),
+  };
   for (let round = 0; round < ROUNDS; round++) {
     figures.bare.push(await requestsPerSecond({ url: `${bare.url}/api/status` }));
     figures.status.push(await requestsPerSecond({ url: `${service.url}/api/status`, headers: auth }));
     figures.trpc.push(await requestsPerSecond({ url: `${service.url}/trpc/status`, headers: auth }));
     figures.refusal.push(
       await requestsPerSecond({ url: `${service.url}/api/generate`, method: 'POST', headers: { 'content-type': 'application/json' }, body: generateBody, expectStatus: 429 } as autocannon.Options),
+    );
+    figures.freshRefusal.push(
+      await requestsPerSecond({
+        url: `${service.url}/api/generate`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        requests: [freshPrompt],
+        expectStatus: 429,
+      } as autocannon.Options),
     );
   }
 
@@ -94,6 +109,8 @@ try {
     row('GET /trpc/status with a key', median(figures.trpc), TARGETS.trpc),
     row('POST /api/generate refused (429, no key)', median(figures.refusal), TARGETS.refusal),
   ];
+  const fresh = median(figures.freshRefusal);
+  console.log(`${'  the same, a prompt never seen before'.padEnd(44)}${fresh.toFixed(0).padStart(9)} req/s ${`${(fresh / bareRate).toFixed(3)}×`.padStart(8)}   (no target: the filter matches every new prompt)`);
   console.log(
     `\nPOST /api/generate over a zero-latency fake provider (64×64 PNG), one at a time, p50 of 300:\n` +
       `  through the service ${serviceMs.toFixed(2)} ms, the provider called directly ${providerMs.toFixed(2)} ms: the gateway adds ${overhead.toFixed(2)} ms ` +

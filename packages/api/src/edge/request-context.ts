@@ -108,12 +108,17 @@ export const requestContext = fp<{ services: CoreServices; maxUploadBytes: numbe
 
   // trpc-to-openapi spreads the body into the input, so a JSON array or string would pass as
   // an object with odd keys; the contract says a body that is not an object is malformed.
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const body = request.body;
-    if (body === undefined || mediaTypeOf(request.headers['content-type']) !== 'application/json') return;
-    assertJsonNotTooDeep(body);
-    if (request.surface === 'rest' && (body === null || typeof body !== 'object' || Array.isArray(body))) {
-      throw new InvalidRequestError('The request body must be a JSON object.');
+    if (body === undefined || mediaTypeOf(request.headers['content-type']) !== 'application/json') return done();
+    try {
+      assertJsonNotTooDeep(body);
+      if (request.surface === 'rest' && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+        throw new InvalidRequestError('The request body must be a JSON object.');
+      }
+    } catch (error) {
+      return done(error as Error);
     }
+    done();
   });
 });

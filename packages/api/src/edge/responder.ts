@@ -125,7 +125,8 @@ const isFetchResponse = (payload: unknown): payload is Response => payload insta
 export const responder = fp<{ metrics: Metrics; clock: () => Date; restTemplateOf: (path: string) => string | undefined }>(async (app, { metrics, clock, restTemplateOf }) => {
   app.setErrorHandler(async (error, request, reply) => sendFailure(request, reply, recordFailure(request, error)));
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Synchronous hooks take Fastify's callback form (an async one costs a promise a request).
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Request-Id', request.id);
     // tRPC hands Fastify a fetch Response, whose status Fastify applies after this hook.
     const status = isFetchResponse(payload) ? payload.status : reply.statusCode;
@@ -135,12 +136,12 @@ export const responder = fp<{ metrics: Metrics; clock: () => Date; restTemplateO
     // trpc-to-openapi writes its own error shape; REST callers get the contract's envelope.
     if (failure && request.surface === 'rest') {
       reply.type('application/json; charset=utf-8');
-      return JSON.stringify(errorEnvelope(failure));
+      return done(null, JSON.stringify(errorEnvelope(failure)));
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.request(metricRoute(request, restTemplateOf), request.method, reply.statusCode, reply.elapsedTime / 1000);
     // Daily-quota refusals by plan, on every surface (in-flight refusals are not quota).
     for (const failure of request.failures ?? []) {
@@ -148,5 +149,6 @@ export const responder = fp<{ metrics: Metrics; clock: () => Date; restTemplateO
         metrics.quotaRejected(request.identity.caller.plan);
       }
     }
+    done();
   });
 });
