@@ -6,19 +6,12 @@ import { createDirectCaller, directProcedure } from './direct-caller.ts';
 import { toAIPhotoError } from './errors.ts';
 import { procedure } from './procedures.ts';
 import { createCaller } from './router.ts';
-import { makeDataDir } from './testing/harness.ts';
+import { makeDataDir, procedureContext } from './testing/harness.ts';
 
 describe('procedures called directly', () => {
   let services: Awaited<ReturnType<typeof createCoreServices>>;
   const caller: Caller = { plan: 'free', account: { subject: 'ip:192.0.2.7', limit: 3 } };
-  const contextNow = async (): Promise<Context> => ({
-    services,
-    caller,
-    quota: await services.quota.snapshot(caller.account),
-    signal: new AbortController().signal,
-    imageUrl: (fileName) => `https://img.example.com/images/${fileName}`,
-    outcome: {},
-  });
+  const contextNow = (): Promise<Context> => procedureContext(services, caller);
 
   beforeEach(async () => {
     services = await createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {});

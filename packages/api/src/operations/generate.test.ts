@@ -2,7 +2,7 @@ import { createCoreServices, loadConfig, type Caller } from '@aiphoto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Context } from '../context.ts';
 import { createCaller } from '../router.ts';
-import { makeDataDir } from '../testing/harness.ts';
+import { makeDataDir, procedureContext } from '../testing/harness.ts';
 
 describe('generate procedure (no HTTP)', () => {
   let services: Awaited<ReturnType<typeof createCoreServices>>;
@@ -11,14 +11,7 @@ describe('generate procedure (no HTTP)', () => {
 
   beforeEach(async () => {
     services = await createCoreServices(loadConfig({ AIPHOTO_DATA_DIR: makeDataDir() }), {});
-    context = {
-      services,
-      caller,
-      quota: await services.quota.snapshot(caller.account),
-      signal: new AbortController().signal,
-      imageUrl: (fileName) => `https://img.example.com/images/${fileName}`,
-      outcome: {},
-    };
+    context = await procedureContext(services, caller);
   });
   afterEach(() => services.close());
 

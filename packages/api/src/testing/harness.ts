@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { loadConfig } from '@aiphoto/core';
+import { loadConfig, type Caller, type CoreServices } from '@aiphoto/core';
+import type { Context } from '../context.ts';
 import { buildServer, type AIPhotoServer } from '../server.ts';
 import { runCli } from '../cli.ts';
 
@@ -22,6 +23,18 @@ export interface TestServer extends AsyncDisposable {
 
 export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-test-'));
+}
+
+/** What a procedure sees for this caller now, without HTTP: its images on img.example.com. */
+export async function procedureContext(services: CoreServices, caller: Caller): Promise<Context> {
+  return {
+    services,
+    caller,
+    quota: await services.quota.snapshot(caller.account),
+    signal: new AbortController().signal,
+    imageUrl: (fileName) => `https://img.example.com/images/${fileName}`,
+    outcome: {},
+  };
 }
 
 /**
