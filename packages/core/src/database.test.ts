@@ -53,6 +53,27 @@ describe('CommitWatch', () => {
     expect(watch.generation()).not.toBe(afterCheckpoint);
   });
 
+  it('moves on after a commit on its own connection too, so no write is ever hidden from a cache', () => {
+    const [server] = twoConnections();
+    const watch = commitWatchOf(server);
+    const first = watch.generation();
+    server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    expect(watch.generation()).not.toBe(first);
+  });
+
+  it('falls back to data_version when the -shm file is not a WAL index it can read', () => {
+    const [server, cli, dir] = twoConnections();
+    const lookalike = path.join(dir, 'not-a-database');
+    fs.writeFileSync(`${lookalike}-shm`, Buffer.alloc(96, 7));
+    const watch = new CommitWatch(server, lookalike);
+    const first = watch.generation();
+    cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    const second = watch.generation();
+    expect(second).not.toBe(first);
+    cli.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run();
+    expect(watch.generation()).not.toBe(second);
+  });
+
   it("asks SQLite's data_version where it has no -shm file to read", () => {
     const [, cli, dir] = twoConnections();
     const bare = new Database(path.join(dir, 'aiphoto.db'));
@@ -82,11 +103,13 @@ describe('ReadCache', () => {
     expect(reads).toBe(4);
   });
 
-  it('never keeps a read that found nothing', () => {
+  it('never keeps a read that found nothing, so made-up keys cannot push out real ones', () => {
     const [db] = twoConnections();
-    const cache = new ReadCache<number | undefined>(commitWatchOf(db), 10);
-    expect(cache.get('a', () => undefined)).toBeUndefined();
-    expect(cache.get('a', () => 7)).toBe(7);
+    const cache = new ReadCache<number | undefined>(commitWatchOf(db), 2);
+    expect(cache.get('real', () => 1)).toBe(1);
+    for (const madeUp of ['x1', 'x2', 'x3']) expect(cache.get(madeUp, () => undefined)).toBeUndefined();
+    expect(cache.get('real', () => -1)).toBe(1);
+    expect(cache.get('x1', () => 7)).toBe(7);
   });
 });
 
@@ -119,13 +142,25 @@ describe('cached reads against another process', () => {
     expect(await serving.reserve('ip:1', '2026-12-02', 1, 5)).toEqual({ admitted: true, used: 4 });
   });
 
-  it('shares one cache among the stores of one connection', async () => {
-    const [server] = twoConnections();
-    const first = new SqliteKeyStore(server);
-    const second = new SqliteKeyStore(server);
+  // A connection opened without openDatabase has no -shm file known to it: its caches learn
+  // of its own writes only from the stores, so every store on it must share and update them.
+  it('shares one cache among the stores of one connection, and each write updates it', async () => {
+    const [, , dir] = twoConnections();
+    const connection = new Database(path.join(dir, 'aiphoto.db')) as SqliteDatabase;
+    opened.push(connection);
+    const [first, second] = [new SqliteKeyStore(connection), new SqliteKeyStore(connection)];
     await first.insert(record('key_3', 'h3'));
     expect((await second.findByHash('h3'))?.revokedAt).toBeNull();
     await first.revoke('key_3', '2026-12-02T11:00:00.000Z');
     expect((await second.findByHash('h3'))?.revokedAt).toBe('2026-12-02T11:00:00.000Z');
+
+    const [counting, reading] = [new SqliteQuotaStore(connection), new SqliteQuotaStore(connection)];
+    expect(await reading.usage('ip:2', '2026-12-02')).toBe(0);
+    await counting.reserve('ip:2', '2026-12-02', 3, 5);
+    expect(await reading.usage('ip:2', '2026-12-02')).toBe(3);
+    await counting.release('ip:2', '2026-12-02', 1);
+    expect(await reading.usage('ip:2', '2026-12-02')).toBe(2);
+    counting.prune('2026-12-03');
+    expect(await reading.usage('ip:2', '2026-12-02')).toBe(0);
   });
 });
