@@ -43,6 +43,15 @@ describe('ContentFilter', () => {
     expect(filter.check(prompt)).toEqual({ allowed: false, category });
   });
 
+  it('gives a prompt the same verdict every time it is asked, remembered or too long to remember', () => {
+    const fresh = new ContentFilter();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(fresh.check('a lighthouse at dusk')).toEqual({ allowed: true });
+      expect(fresh.check('a nude figure')).toEqual({ allowed: false, category: 'sexual' });
+      expect(fresh.check(`${'calm sea '.repeat(100)}and gore`)).toEqual({ allowed: false, category: 'violence' });
+    }
+  });
+
   it('names the category in the error, not the matched word', () => {
     const error = (() => {
       try {

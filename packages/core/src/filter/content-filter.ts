@@ -8,6 +8,7 @@ import {
   type MatchPayload,
 } from 'obscenity';
 import { Lru } from 'toad-cache';
+import { MAX_PROMPT_CHARACTERS } from '../catalog.ts';
 import { ContentFilteredError } from '../errors.ts';
 
 export type FilterCategory = 'sexual_minors' | 'sexual' | 'violence' | 'hate' | 'blocklist';
@@ -137,9 +138,11 @@ export interface FilterVerdict {
 /**
  * Verdicts kept for prompts seen lately: a client retrying a refused request (429, 503)
  * sends the same prompt again and again, and matching costs more than the rest of a
- * refusal. Prompts are at most MAX_PROMPT_CHARACTERS, so this holds well under a megabyte.
+ * refusal. Only prompts within the API's limit are kept (two UTF-16 units per character at
+ * most), so this holds well under two megabytes whoever calls it.
  */
 const REMEMBERED_VERDICTS = 1_024;
+const LONGEST_REMEMBERED = 2 * MAX_PROMPT_CHARACTERS;
 
 export class ContentFilter {
   private readonly verdicts = new Lru<FilterVerdict>(REMEMBERED_VERDICTS);
@@ -175,6 +178,7 @@ export class ContentFilter {
   }
 
   check(prompt: string): FilterVerdict {
+    if (prompt.length > LONGEST_REMEMBERED) return this.judge(prompt);
     let verdict = this.verdicts.get(prompt);
     if (verdict === undefined) this.verdicts.set(prompt, (verdict = Object.freeze(this.judge(prompt))));
     return verdict;
