@@ -66,7 +66,7 @@ export function directProcedure(path: string, procedure: unknown) {
 
 const CONTEXT = Symbol('context');
 
-/** One object for all callers; each caller is a two-field object made from it per request. */
+/** One prototype for all callers; each request's caller is an object holding only its context. */
 const callerPrototype = Object.fromEntries(
   Object.entries(appRouter._def.procedures).map(([path, procedure]) => {
     const run = directProcedure(path, procedure);
