@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pngBomb } from '../testing/images.ts';
@@ -139,6 +140,17 @@ describe('images from providers', () => {
   it('accepts a real PNG with its size and media type', async () => {
     const image = await verifyImage({ provider: 'test' }, pngBomb(3, 2));
     expect(image).toMatchObject({ mediaType: 'image/png', width: 3, height: 2 });
+  });
+
+  it('accepts JPEG and WebP with their sizes, and refuses a GIF and a PNG cut off before its size', async () => {
+    const picture = sharp({ create: { width: 5, height: 4, channels: 3, background: '#808080' } });
+    expect(await verifyImage({ provider: 'test' }, await picture.clone().jpeg().toBuffer())).toMatchObject({ mediaType: 'image/jpeg', width: 5, height: 4 });
+    expect(await verifyImage({ provider: 'test' }, await picture.clone().webp().toBuffer())).toMatchObject({ mediaType: 'image/webp', width: 5, height: 4 });
+    const gif = await picture.clone().gif().toBuffer();
+    const cutPng = pngBomb(3, 2).subarray(0, 20);
+    for (const bytes of [gif, cutPng]) {
+      expect(await failureOf(verifyImage({ provider: 'test' }, bytes))).toMatchObject({ kind: 'retryable', message: 'returned data that is not a PNG, JPEG or WebP image' });
+    }
   });
 
   it('refuses bytes that are not an image', async () => {
