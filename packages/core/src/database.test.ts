@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CommitWatch, ReadCache, commitWatchOf, openDatabase, type SqliteDatabase } from './database.ts';
 import { SqliteKeyStore } from './keys/sqlite-key-store.ts';
 import { SqliteQuotaStore } from './quota/sqlite-quota-store.ts';
+import { SqliteLedger } from './ledger/sqlite-ledger.ts';
 
 const opened: SqliteDatabase[] = [];
 const dirs: string[] = [];
@@ -61,6 +62,44 @@ describe('CommitWatch', () => {
     expect(watch.generation()).not.toBe(first);
   });
 
+  it("stays put after a commit of its own connection's made through ownCommit, when no other commit came in between", () => {
+    const [server] = twoConnections();
+    const watch = commitWatchOf(server);
+    const first = watch.generation();
+    watch.ownCommit(() => server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run());
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run());
+    expect(watch.generation()).toBe(first);
+  });
+
+  it('moves on when another connection commits while an own write runs, or before it unnoticed', () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    const first = watch.generation();
+    watch.ownCommit(() => {
+      cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:cli', '2026-12-02', 1)").run();
+      server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    });
+    const second = watch.generation();
+    expect(second).not.toBe(first);
+    cli.prepare("UPDATE quota_usage SET used = 3 WHERE subject = 'ip:cli'").run();
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run());
+    expect(watch.generation()).not.toBe(second);
+  });
+
+  it('stays put after an own write that commits nothing or fails, and never takes a commit elsewhere for its own', () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    const first = watch.generation();
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run());
+    expect(() => watch.ownCommit(() => server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', -1)").run())).toThrow(/CHECK/);
+    expect(watch.generation()).toBe(first);
+    // A commit elsewhere just before an own write that commits nothing moves the counter by
+    // one too: it must not pass for the write's own.
+    cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:cli', '2026-12-02', 1)").run();
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run());
+    expect(watch.generation()).not.toBe(first);
+  });
+
   it('falls back to data_version when the -shm file is not a WAL index it can read', () => {
     const [server, cli, dir] = twoConnections();
     const lookalike = path.join(dir, 'not-a-database');
@@ -103,6 +142,18 @@ describe('ReadCache', () => {
     expect(reads).toBe(4);
   });
 
+  it("keeps its entries across its own connection's writes made through ownCommit", () => {
+    const [db] = twoConnections();
+    const cache = new ReadCache<number>(commitWatchOf(db), 10);
+    let reads = 0;
+    cache.get('a', () => (reads++, 1));
+    commitWatchOf(db).ownCommit(() => db.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run());
+    expect(cache.get('a', () => (reads++, -1))).toBe(1);
+    db.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:2', '2026-12-02', 1)").run();
+    expect(cache.get('a', () => (reads++, 2))).toBe(2);
+    expect(reads).toBe(2);
+  });
+
   it('never keeps a read that found nothing, so made-up keys cannot push out real ones', () => {
     const [db] = twoConnections();
     const cache = new ReadCache<number | undefined>(commitWatchOf(db), 2);
@@ -121,6 +172,21 @@ describe('cached reads against another process', () => {
     expect((await serving.findByHash('h1'))?.revokedAt).toBeNull();
     await new SqliteKeyStore(cli).revoke('key_1', '2026-12-02T10:00:00.000Z');
     expect((await serving.findByHash('h1'))?.revokedAt).toBe('2026-12-02T10:00:00.000Z');
+  });
+
+  it('refuses a key revoked elsewhere at the next lookup even when this connection wrote in between', async () => {
+    const [server, cli] = twoConnections();
+    const serving = new SqliteKeyStore(server);
+    const quota = new SqliteQuotaStore(server);
+    const ledger = new SqliteLedger(server);
+    await new SqliteKeyStore(cli).insert(record('key_4', 'h4'));
+    expect((await serving.findByHash('h4'))?.revokedAt).toBeNull();
+    await quota.reserve('key:key_4', '2026-12-02', 1, 10);
+    expect((await serving.findByHash('h4'))?.revokedAt).toBeNull();
+    await new SqliteKeyStore(cli).revoke('key_4', '2026-12-02T12:00:00.000Z');
+    await ledger.record({ id: 'img_1', subject: 'key:key_4', day: '2026-12-02', createdAt: '2026-12-02T12:00:01.000Z', operation: 'generate', model: 'flux-pro', provider: 'local' });
+    await quota.release('key:key_4', '2026-12-02', 1);
+    expect((await serving.findByHash('h4'))?.revokedAt).toBe('2026-12-02T12:00:00.000Z');
   });
 
   it('finds a key created elsewhere right after looking for it in vain', async () => {

@@ -88,6 +88,8 @@ export function prepare<Params extends unknown[] | object, Row = never>(db: Sqli
 const WAL_INDEX_HEADERS_BYTES = 96;
 /** WAL-index format version 3007000 and isInit = 1: a header this code knows how to read. */
 const isWalIndexHeader = (bytes: Buffer) => bytes.readUInt32LE(0) === 3_007_000 && bytes[12] === 1;
+/** iChange: a counter every commit increments by one. */
+const CHANGE_COUNTER_OFFSET = 8;
 
 /**
  * Tells a connection's caches when any connection (the CLI, another process on the same
@@ -120,6 +122,33 @@ export class CommitWatch {
     if (this.shm !== undefined && this.headerMoved()) this.changes++;
     else if (this.shm === undefined && this.versionMoved()) this.changes++;
     return this.changes;
+  }
+
+  /**
+   * Runs one write of this connection's own. Its commit moves the header too, which would
+   * empty every cache although the writer keeps them up to date itself (a generate writes
+   * twice, so the key and count read by the next request would always be re-queried). The
+   * header's change counter (iChange, +1 for every commit) tells whether the write's commit
+   * was the only one in between; any other commit still counts as a change.
+   */
+  ownCommit<T>(write: () => T): T {
+    // data_version never moves for this connection's own commits: nothing to tell apart.
+    if (this.shm === undefined) return write();
+    if (this.headerMoved()) this.changes++;
+    const before = this.seen.readUInt32LE(CHANGE_COUNTER_OFFSET);
+    try {
+      return write();
+    } finally {
+      this.adoptOwnCommit(before);
+    }
+  }
+
+  private adoptOwnCommit(before: number): void {
+    if (this.shm === undefined) return;
+    const read = fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
+    const onlyOurs = read === WAL_INDEX_HEADERS_BYTES && isWalIndexHeader(this.now) && this.now.readUInt32LE(CHANGE_COUNTER_OFFSET) === ((before + 1) >>> 0);
+    if (onlyOurs) this.now.copy(this.seen);
+    else if (this.headerMoved()) this.changes++;
   }
 
   close(): void {

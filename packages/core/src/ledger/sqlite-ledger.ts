@@ -1,4 +1,4 @@
-import { prepare, type SqliteDatabase } from '../database.ts';
+import { commitWatchOf, prepare, type CommitWatch, type SqliteDatabase } from '../database.ts';
 import type { Ledger, LedgerEntry, UsageRow } from './ledger.ts';
 
 export class SqliteLedger implements Ledger {
@@ -6,8 +6,10 @@ export class SqliteLedger implements Ledger {
   private readonly byDay;
   private readonly byId;
   private readonly latest;
+  private readonly watch: CommitWatch;
 
   constructor(db: SqliteDatabase) {
+    this.watch = commitWatchOf(db);
     this.insert = prepare<Record<string, string | number | null>>(
       db,
       `INSERT OR IGNORE INTO generations (id, subject, day, created_at, operation, model, provider, upstream_model, seed, cost_usd, input_tokens, output_tokens)
@@ -63,7 +65,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async record(entry: LedgerEntry): Promise<void> {
-    this.insert.run({
+    const row = {
       id: entry.id,
       subject: entry.subject,
       day: entry.day,
@@ -76,7 +78,8 @@ export class SqliteLedger implements Ledger {
       costUsd: entry.costUsd ?? null,
       inputTokens: entry.tokens?.input ?? null,
       outputTokens: entry.tokens?.output ?? null,
-    });
+    };
+    this.watch.ownCommit(() => this.insert.run(row));
   }
 
   async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {

@@ -1,4 +1,4 @@
-import { readCacheOf, prepare, type ReadCache, type SqliteDatabase } from '../database.ts';
+import { commitWatchOf, readCacheOf, prepare, type CommitWatch, type ReadCache, type SqliteDatabase } from '../database.ts';
 import type { QuotaStore } from './quota-store.ts';
 
 /** Subjects (keys, client networks) whose count today is kept in memory. */
@@ -12,12 +12,14 @@ const CACHED_COUNTS = 50_000;
  */
 export class SqliteQuotaStore implements QuotaStore {
   private readonly counts: ReadCache<number>;
+  private readonly watch: CommitWatch;
   private readonly reserveStatement;
   private readonly releaseStatement;
   private readonly usageStatement;
 
   constructor(private readonly db: SqliteDatabase) {
     this.counts = readCacheOf(db, 'quota_usage', CACHED_COUNTS);
+    this.watch = commitWatchOf(db);
     this.reserveStatement = prepare<{ subject: string; day: string; units: number; limit: number }, { used: number }>(
       db,
       `INSERT INTO quota_usage (subject, day, used) SELECT @subject, @day, @units WHERE @units <= @limit
@@ -42,7 +44,7 @@ export class SqliteQuotaStore implements QuotaStore {
   async reserve(subject: string, day: string, units: number, limit: number) {
     const before = this.count(subject, day);
     if (before + units > limit) return { admitted: false, used: before };
-    const row = this.reserveStatement.get({ subject, day, units, limit });
+    const row = this.watch.ownCommit(() => this.reserveStatement.get({ subject, day, units, limit }));
     if (row) {
       this.counts.set(countKey(subject, day), row.used);
       return { admitted: true, used: row.used };
@@ -53,7 +55,7 @@ export class SqliteQuotaStore implements QuotaStore {
   }
 
   async release(subject: string, day: string, units: number) {
-    const used = this.releaseStatement.get({ subject, day, units })?.used ?? 0;
+    const used = this.watch.ownCommit(() => this.releaseStatement.get({ subject, day, units }))?.used ?? 0;
     this.counts.set(countKey(subject, day), used);
     return used;
   }
