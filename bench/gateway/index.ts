@@ -14,6 +14,7 @@ import { createKey, startProcess, startService, type Started } from '../lib/proc
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
+const GENERATE_WARMUP = Number(process.env.BENCH_GENERATE_WARMUP ?? 2_000);
 const TARGETS = { status: 0.25, refusal: 0.2, trpc: 0.15, generateOverheadMs: 3 };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -91,7 +92,10 @@ try {
   const directBody = JSON.stringify({ model: 'gpt-image-2', prompt: 'a lighthouse at dusk', n: 1, size: '1024x1024' });
   const callProvider = () => fetch(direct, { method: 'POST', headers: { 'content-type': 'application/json' }, body: directBody });
   const callService = () => fetch(`${service.url}/api/generate`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: generateBody });
-  await latencies(20, callService);
+  // The first generates run while V8 is still optimising that path (about 2,000 calls on
+  // this machine): reported, but the target is the warm figure a running service sees.
+  const coldMs = median(await latencies(100, callService));
+  await latencies(GENERATE_WARMUP, callService);
   const providerMs = median(await latencies(300, callProvider));
   const serviceMs = median(await latencies(300, callService));
   const overhead = serviceMs - providerMs;
@@ -112,9 +116,10 @@ try {
   const fresh = median(figures.freshRefusal);
   console.log(`${'  the same, a prompt never seen before'.padEnd(44)}${fresh.toFixed(0).padStart(9)} req/s ${`${(fresh / bareRate).toFixed(3)}×`.padStart(8)}   (no target: the filter matches every new prompt)`);
   console.log(
-    `\nPOST /api/generate over a zero-latency fake provider (64×64 PNG), one at a time, p50 of 300:\n` +
+    `\nPOST /api/generate over a zero-latency fake provider (64×64 PNG), one at a time, p50 of 300 after ${GENERATE_WARMUP} warm-up calls:\n` +
       `  through the service ${serviceMs.toFixed(2)} ms, the provider called directly ${providerMs.toFixed(2)} ms: the gateway adds ${overhead.toFixed(2)} ms ` +
-      `(target ≤ ${TARGETS.generateOverheadMs} ms ${overhead <= TARGETS.generateOverheadMs ? 'meets' : 'MISSES'})`,
+      `(target ≤ ${TARGETS.generateOverheadMs} ms ${overhead <= TARGETS.generateOverheadMs ? 'meets' : 'MISSES'})\n` +
+      `  the first 100 generates of the process, before V8 has optimised that path: ${coldMs.toFixed(2)} ms through the service (p50)`,
   );
   met.push(overhead <= TARGETS.generateOverheadMs);
   if (met.includes(false)) process.exitCode = 1;
