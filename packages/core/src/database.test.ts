@@ -113,6 +113,17 @@ describe('CommitWatch', () => {
     expect(watch.generation()).not.toBe(second);
   });
 
+  it('runs an own write through to its result when the -shm file turns out unreadable, and falls back to data_version', () => {
+    const [server, cli, dir] = twoConnections();
+    const lookalike = path.join(dir, 'not-a-database');
+    fs.writeFileSync(`${lookalike}-shm`, Buffer.alloc(96, 7));
+    const watch = new CommitWatch(server, lookalike);
+    expect(watch.ownCommit(() => 'written')).toBe('written');
+    const first = watch.generation();
+    cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    expect(watch.generation()).not.toBe(first);
+  });
+
   it("asks SQLite's data_version where it has no -shm file to read", () => {
     const [, cli, dir] = twoConnections();
     const bare = new Database(path.join(dir, 'aiphoto.db'));

@@ -143,12 +143,15 @@ export class CommitWatch {
     }
   }
 
+  /**
+   * Anything but exactly one commit leaves `seen` as it was, so the next generation() call
+   * counts the change; a header adopted here that is not one it can read is caught there too.
+   */
   private adoptOwnCommit(before: number): void {
+    // The check before the write may have found the -shm file unreadable and closed it.
     if (this.shm === undefined) return;
-    const read = fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
-    const onlyOurs = read === WAL_INDEX_HEADERS_BYTES && isWalIndexHeader(this.now) && this.now.readUInt32LE(CHANGE_COUNTER_OFFSET) === ((before + 1) >>> 0);
-    if (onlyOurs) this.now.copy(this.seen);
-    else if (this.headerMoved()) this.changes++;
+    fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
+    if (this.now.readUInt32LE(CHANGE_COUNTER_OFFSET) === ((before + 1) >>> 0)) this.now.copy(this.seen);
   }
 
   close(): void {
