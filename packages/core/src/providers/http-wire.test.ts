@@ -147,8 +147,14 @@ describe('images from providers', () => {
     expect(await verifyImage({ provider: 'test' }, await picture.clone().jpeg().toBuffer())).toMatchObject({ mediaType: 'image/jpeg', width: 5, height: 4 });
     expect(await verifyImage({ provider: 'test' }, await picture.clone().webp().toBuffer())).toMatchObject({ mediaType: 'image/webp', width: 5, height: 4 });
     const gif = await picture.clone().gif().toBuffer();
-    const cutPng = pngBomb(3, 2).subarray(0, 20);
-    for (const bytes of [gif, cutPng]) {
+    // Cut off where the height begins, with the rest of the file right after it in memory:
+    // once at the start of its buffer, once inside it.
+    const whole = pngBomb(3, 2);
+    const atStart = new Uint8Array(whole.length);
+    atStart.set(whole);
+    const inside = new Uint8Array(whole.length + 8);
+    inside.set(whole, 8);
+    for (const bytes of [gif, atStart.subarray(0, 20), inside.subarray(8, 28)]) {
       expect(await failureOf(verifyImage({ provider: 'test' }, bytes))).toMatchObject({ kind: 'retryable', message: 'returned data that is not a PNG, JPEG or WebP image' });
     }
   });

@@ -205,16 +205,7 @@ export async function requestJson<T>(
  * costs ~0.2 ms of CPU and a thread-pool round trip for what these few bytes already say.
  */
 export async function verifyImage(context: Pick<AttemptContext, 'provider'>, bytes: Uint8Array): Promise<GeneratedImage> {
-  let header: { type?: string | undefined; width: number; height: number } | undefined;
-  // image-size reads through a DataView on the whole underlying buffer: bytes cut short would
-  // be completed by whatever follows them in Node's buffer pool. A copy of its own ends
-  // where the bytes do (only small, pooled buffers need one).
-  const ownBuffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-  try {
-    header = imageSize(ownBuffer);
-  } catch {
-    header = undefined;
-  }
+  const header = imageHeader(bytes);
   const extension = header?.type ? imageExtension(header.type) : undefined;
   const mediaType = extension && IMAGE_FORMATS[extension];
   if (!header || !mediaType || !header.width || !header.height) {
@@ -230,6 +221,18 @@ export async function verifyImage(context: Pick<AttemptContext, 'provider'>, byt
     });
   }
   return { bytes, mediaType, width: header.width, height: header.height };
+}
+
+function imageHeader(bytes: Uint8Array): { type?: string | undefined; width: number; height: number } | undefined {
+  // image-size reads through a DataView on the whole underlying buffer: bytes cut short would
+  // be completed by whatever follows them there (Node's buffer pool, the rest of a download).
+  // A copy of its own ends where the bytes do; only small, pooled buffers need one.
+  const ownBuffer = bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+  try {
+    return imageSize(ownBuffer);
+  } catch {
+    return undefined;
+  }
 }
 
 export function decodeBase64Image(context: Pick<AttemptContext, 'provider'>, base64: string): Promise<GeneratedImage> {
