@@ -28,6 +28,9 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** What the stores tell ownCommit: a write that changed no row did not commit. */
+const changed = (result: { changes: number }) => result.changes > 0;
+
 const record = (id: string, hash: string) => ({ id, name: id, prefix: 'aip_x', hash, dailyLimit: null, createdAt: '2026-12-02T00:00:00.000Z', revokedAt: null });
 
 describe('CommitWatch', () => {
@@ -66,8 +69,8 @@ describe('CommitWatch', () => {
     const [server] = twoConnections();
     const watch = commitWatchOf(server);
     const first = watch.generation();
-    watch.ownCommit(() => server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run());
-    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run());
+    watch.ownCommit(() => server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run(), changed);
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run(), changed);
     expect(watch.generation()).toBe(first);
   });
 
@@ -77,12 +80,12 @@ describe('CommitWatch', () => {
     const first = watch.generation();
     watch.ownCommit(() => {
       cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:cli', '2026-12-02', 1)").run();
-      server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
-    });
+      return server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
+    }, changed);
     const second = watch.generation();
     expect(second).not.toBe(first);
     cli.prepare("UPDATE quota_usage SET used = 3 WHERE subject = 'ip:cli'").run();
-    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run());
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:1'").run(), changed);
     expect(watch.generation()).not.toBe(second);
   });
 
@@ -90,14 +93,21 @@ describe('CommitWatch', () => {
     const [server, cli] = twoConnections();
     const watch = commitWatchOf(server);
     const first = watch.generation();
-    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run());
-    expect(() => watch.ownCommit(() => server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', -1)").run())).toThrow(/CHECK/);
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run(), changed);
+    expect(() => watch.ownCommit(() => server.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', -1)").run(), changed)).toThrow(/CHECK/);
     expect(watch.generation()).toBe(first);
     // A commit elsewhere just before an own write that commits nothing moves the counter by
     // one too: it must not pass for the write's own.
     cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:cli', '2026-12-02', 1)").run();
-    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run());
-    expect(watch.generation()).not.toBe(first);
+    watch.ownCommit(() => server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run(), changed);
+    const second = watch.generation();
+    expect(second).not.toBe(first);
+    // The same, the other commit landing after the check before the write.
+    watch.ownCommit(() => {
+      cli.prepare("UPDATE quota_usage SET used = 2 WHERE subject = 'ip:cli'").run();
+      return server.prepare("UPDATE quota_usage SET used = 9 WHERE subject = 'nobody'").run();
+    }, changed);
+    expect(watch.generation()).not.toBe(second);
   });
 
   it('falls back to data_version when the -shm file is not a WAL index it can read', () => {
@@ -118,7 +128,7 @@ describe('CommitWatch', () => {
     const lookalike = path.join(dir, 'not-a-database');
     fs.writeFileSync(`${lookalike}-shm`, Buffer.alloc(96, 7));
     const watch = new CommitWatch(server, lookalike);
-    expect(watch.ownCommit(() => 'written')).toBe('written');
+    expect(watch.ownCommit(() => 'written', () => true)).toBe('written');
     const first = watch.generation();
     cli.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run();
     expect(watch.generation()).not.toBe(first);
@@ -158,7 +168,7 @@ describe('ReadCache', () => {
     const cache = new ReadCache<number>(commitWatchOf(db), 10);
     let reads = 0;
     cache.get('a', () => (reads++, 1));
-    commitWatchOf(db).ownCommit(() => db.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run());
+    commitWatchOf(db).ownCommit(() => db.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:1', '2026-12-02', 1)").run(), changed);
     expect(cache.get('a', () => (reads++, -1))).toBe(1);
     db.prepare("INSERT INTO quota_usage (subject, day, used) VALUES ('ip:2', '2026-12-02', 1)").run();
     expect(cache.get('a', () => (reads++, 2))).toBe(2);

@@ -77,7 +77,7 @@ export const DATABASE_FILE_NAME = 'aiphoto.db';
 export interface TypedStatement<Params extends unknown[] | object, Row> {
   get(params: Params): Row | undefined;
   all(params: Params): Row[];
-  run(params: Params): unknown;
+  run(params: Params): { changes: number };
 }
 
 export function prepare<Params extends unknown[] | object, Row = never>(db: SqliteDatabase, sql: string): TypedStatement<Params, Row> {
@@ -127,31 +127,26 @@ export class CommitWatch {
   /**
    * Runs one write of this connection's own. Its commit moves the header too, which would
    * empty every cache although the writer keeps them up to date itself (a generate writes
-   * twice, so the key and count read by the next request would always be re-queried). The
-   * header's change counter (iChange, +1 for every commit) tells whether the write's commit
-   * was the only one in between; any other commit still counts as a change.
+   * twice, so the key and count read by the next request would always be re-queried). A
+   * write that changed rows committed exactly once (autocommit), so when the header's change
+   * counter (iChange, +1 for every commit) moved by exactly one, that commit was its own.
+   * Anything else leaves the header as last seen, and the next generation() counts the
+   * change: another commit, a write that changed nothing (a commit elsewhere in the meantime
+   * would move the counter by one too), or one that failed.
    */
-  ownCommit<T>(write: () => T): T {
+  ownCommit<T>(write: () => T, changedRows: (result: T) => boolean): T {
     // data_version never moves for this connection's own commits: nothing to tell apart.
     if (this.shm === undefined) return write();
     if (this.headerMoved()) this.changes++;
     const before = this.seen.readUInt32LE(CHANGE_COUNTER_OFFSET);
-    try {
-      return write();
-    } finally {
-      this.adoptOwnCommit(before);
+    const result = write();
+    // The check before the write may have found the -shm file unreadable and closed it; a
+    // header adopted here that is not one it can read is caught by the next generation().
+    if (changedRows(result) && this.shm !== undefined) {
+      fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
+      if (this.now.readUInt32LE(CHANGE_COUNTER_OFFSET) === ((before + 1) >>> 0)) this.now.copy(this.seen);
     }
-  }
-
-  /**
-   * Anything but exactly one commit leaves `seen` as it was, so the next generation() call
-   * counts the change; a header adopted here that is not one it can read is caught there too.
-   */
-  private adoptOwnCommit(before: number): void {
-    // The check before the write may have found the -shm file unreadable and closed it.
-    if (this.shm === undefined) return;
-    fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
-    if (this.now.readUInt32LE(CHANGE_COUNTER_OFFSET) === ((before + 1) >>> 0)) this.now.copy(this.seen);
+    return result;
   }
 
   close(): void {

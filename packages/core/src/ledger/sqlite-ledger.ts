@@ -79,7 +79,7 @@ export class SqliteLedger implements Ledger {
       inputTokens: entry.tokens?.input ?? null,
       outputTokens: entry.tokens?.output ?? null,
     };
-    this.watch.ownCommit(() => this.insert.run(row));
+    this.watch.ownCommit(() => this.insert.run(row), (result) => result.changes > 0);
   }
 
   async usage(subject: string, days: readonly string[]): Promise<UsageRow[]> {

@@ -44,7 +44,7 @@ export class SqliteQuotaStore implements QuotaStore {
   async reserve(subject: string, day: string, units: number, limit: number) {
     const before = this.count(subject, day);
     if (before + units > limit) return { admitted: false, used: before };
-    const row = this.watch.ownCommit(() => this.reserveStatement.get({ subject, day, units, limit }));
+    const row = this.watch.ownCommit(() => this.reserveStatement.get({ subject, day, units, limit }), returnedRow);
     if (row) {
       this.counts.set(countKey(subject, day), row.used);
       return { admitted: true, used: row.used };
@@ -55,7 +55,7 @@ export class SqliteQuotaStore implements QuotaStore {
   }
 
   async release(subject: string, day: string, units: number) {
-    const used = this.watch.ownCommit(() => this.releaseStatement.get({ subject, day, units }))?.used ?? 0;
+    const used = this.watch.ownCommit(() => this.releaseStatement.get({ subject, day, units }), returnedRow)?.used ?? 0;
     this.counts.set(countKey(subject, day), used);
     return used;
   }
@@ -78,3 +78,5 @@ export class SqliteQuotaStore implements QuotaStore {
 }
 
 const countKey = (subject: string, day: string) => `${day} ${subject}`;
+/** Both statements return the row they changed, and nothing when they changed none. */
+const returnedRow = (row: { used: number } | undefined) => row !== undefined;
