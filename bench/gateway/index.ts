@@ -50,7 +50,7 @@ installProviders(fake, png);
 const proKey = await createKey(dataDir, 100_000_000);
 const services: Started[] = [];
 try {
-  const bare = await startProcess('bench/gateway/bare-server.ts', {}, /^(http:\/\/\S+)$/);
+  const bare = await startProcess('bench/gateway/bare-server.ts', {}, /^(http:\/\/\S+)$/m);
   services.push(bare);
   const service = await startService({ AIPHOTO_DATA_DIR: dataDir, ...providerEnvironment(fake, ['openai']) });
   services.push(service);

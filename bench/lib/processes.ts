@@ -2,7 +2,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
+import os from 'node:os';
+import { setTimeout } from 'node:timers/promises';
 
 export const repoRoot = new URL('../../', import.meta.url).pathname;
 /** Where `--import tsx` resolves: this package has tsx, the repository root does not. */
@@ -16,30 +17,40 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Runs a TypeScript entry point in its own process and waits until it prints a line matching `ready`. */
+/**
+ * Runs a TypeScript entry point in its own process and waits until its output has a line
+ * matching `ready`. The output goes to a file, as a deployment's log collector takes it: read
+ * through a pipe by this process, every log line of the service under load would cost CPU in
+ * the process that runs the load generator, and the service would be measured slower than it is.
+ */
 export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-bench-log-'));
+  const logFile = path.join(logDir, 'stdout.log');
+  const stdout = fs.openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
+  fs.closeSync(stdout);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const match = ready.exec(line);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready: ${stderr.slice(-2000)}`)));
-  });
-  // Keep reading so a chatty process never blocks on a full pipe.
-  child.stdout!.resume();
+  const exited = new Promise<never>((_resolve, reject) =>
+    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready: ${stderr.slice(-2000)}`))),
+  );
+  exited.catch(() => {});
+  let url: string | undefined;
+  while (url === undefined) {
+    await Promise.race([exited, setTimeout(50)]);
+    url = ready.exec(fs.readFileSync(logFile, 'utf8'))?.[1];
+  }
   return {
     child,
     url,
     peakRssMegabytes: () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      fs.rmSync(logDir, { recursive: true, force: true });
     },
   };
 }
