@@ -20,7 +20,10 @@ export interface Context {
   caller: Caller;
   /** The caller's quota as the request arrived (read once, at the edge). */
   quota: QuotaSnapshot;
-  /** Aborted when the caller hangs up or a shutdown runs out of time. */
+  /**
+   * Aborted when the caller hangs up or a shutdown runs out of time. Made on first read, so
+   * work that may still be refused takes `() => ctx.signal`.
+   */
   signal: AbortSignal;
   /** The absolute URL of a stored image, on AIPHOTO_PUBLIC_URL or the address the caller used. */
   imageUrl: (fileName: string) => string;

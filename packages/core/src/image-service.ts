@@ -22,6 +22,15 @@ export interface GenerateInput {
   negativePrompt?: string;
 }
 
+/**
+ * A caller's cancellation, or what makes it on first use (the same signal on every call):
+ * making an AbortSignal costs more than the rest of a refusal's checks, and most refused
+ * requests never reach work that could be cancelled.
+ */
+export type AbortSignalSource = AbortSignal | (() => AbortSignal);
+
+const signalFrom = (source: AbortSignalSource | undefined) => (typeof source === 'function' ? source() : source);
+
 export interface GeneratedImageRecord {
   id: string;
   /** "<id>.<ext>": served at /images/<fileName> on whichever address the caller used. */
@@ -89,7 +98,7 @@ export class ImageService {
    * unit is available or none is taken. If any image fails, every unit is refunded and the
    * request fails as a whole (no partial charge for a partial answer).
    */
-  async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignal, hooks: WorkHooks = {}): Promise<GeneratedImageRecord[]> {
+  async generateMany(caller: Caller, input: GenerateInput, count: number, abortSignal?: AbortSignalSource, hooks: WorkHooks = {}): Promise<GeneratedImageRecord[]> {
     if (!Number.isInteger(count) || count < 1 || count > this.deps.maxImagesPerRequest) {
       throw new InvalidRequestError(`n must be a whole number from 1 to ${this.deps.maxImagesPerRequest}.`, { field: 'n' });
     }
@@ -99,7 +108,7 @@ export class ImageService {
       throw new InvalidModelError(`model must be one of: ${known} (or an alias listed by GET /api/models).`, { field: 'model' });
     }
     this.deps.filter.assertAllowed(input.prompt);
-    await this.deps.moderation?.check(input.prompt, abortSignal);
+    await this.deps.moderation?.check(input.prompt, signalFrom(abortSignal));
     const release = this.deps.inFlight.acquire(caller.account.subject);
     try {
       return await this.generateReserved(caller, { ...input, model }, count, abortSignal, hooks);
@@ -108,8 +117,9 @@ export class ImageService {
     }
   }
 
-  private async generateReserved(caller: Caller, input: GenerateInput, count: number, abortSignal: AbortSignal | undefined, hooks: WorkHooks) {
+  private async generateReserved(caller: Caller, input: GenerateInput, count: number, abortSignalSource: AbortSignalSource | undefined, hooks: WorkHooks) {
     const reservation = await this.deps.quota.reserve(caller.account, count);
+    const abortSignal = signalFrom(abortSignalSource);
     hooks.reserved?.(reservation);
     let imagesDone = 0;
     const report = (stage: string): void => hooks.progress?.({ stage, progress: imagesDone / count });

@@ -8,6 +8,7 @@ import {
   RATIOS,
   STYLES,
   findStyle,
+  type AbortSignalSource,
   type GeneratedImageRecord,
   type Style,
   type WorkHooks,
@@ -160,7 +161,7 @@ export type GenerateResponse = z.infer<typeof generateOutputSchema>;
  * The work of one generate request, for the synchronous call and for a job alike: the same
  * service call, the same body.
  */
-export async function generateAnswer(ctx: Context, input: GenerateInput & Record<string, unknown>, signal: AbortSignal, hooks?: WorkHooks): Promise<Answer<GenerateBody>> {
+export async function generateAnswer(ctx: Context, input: GenerateInput & Record<string, unknown>, signal: AbortSignalSource, hooks?: WorkHooks): Promise<Answer<GenerateBody>> {
   const unknown = Object.keys(input).filter((field) => !KNOWN_FIELDS.has(field));
   const notes = unknown.slice(0, 10).map((field) => `${field.slice(0, 40)}: not a field of this operation; it was ignored.`);
   const request = {
@@ -207,7 +208,7 @@ export const generate = procedure
   .output(generateOutputSchema)
   .mutation(async ({ ctx, input }) => {
     assertNoWebhookWithoutJob(input);
-    return idempotently(ctx, 'generate', input, () => generateAnswer(ctx, input, ctx.signal));
+    return idempotently(ctx, 'generate', input, () => generateAnswer(ctx, input, () => ctx.signal));
   });
 
 /**
@@ -221,7 +222,7 @@ export const generateImages = procedure
     assertNoWebhookWithoutJob(input);
     const request = { prompt: input.prompt, model: input.model, style: input.style, ratio: input.ratio };
     return idempotently(ctx, 'generateImages', input, async () => {
-      const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, ctx.signal);
+      const images = await ctx.services.images.generateMany(ctx.caller, request, input.n, () => ctx.signal);
       return { body: images.map((image) => ({ ...generateBody(image, ctx), fileName: image.fileName })), quota: images.at(-1)!.quota };
     });
   });

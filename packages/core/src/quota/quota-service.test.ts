@@ -23,6 +23,17 @@ describe('QuotaService', () => {
     expect(nextUtcMidnight(aucklandMorning).toISOString()).toBe('2026-05-10T00:00:00.000Z');
   });
 
+  it('gives each moment its own day when asked in any order, across midnight both ways', () => {
+    // The last day asked about is remembered; a moment on either side of it is not in it.
+    const moments = ['2026-05-09T12:00:00Z', '2026-05-10T00:00:00.000Z', '2026-05-09T23:59:59.999Z', '2026-05-10T23:59:59.999Z', '2026-05-11T00:00:00Z', '1969-12-31T23:59:59Z'];
+    const days = ['2026-05-09', '2026-05-10', '2026-05-09', '2026-05-10', '2026-05-11', '1969-12-31'];
+    const resets = ['2026-05-10', '2026-05-11', '2026-05-10', '2026-05-11', '2026-05-12', '1970-01-01'];
+    for (const [index, iso] of moments.entries()) {
+      expect(utcDay(new Date(iso))).toBe(days[index]);
+      expect(nextUtcMidnight(new Date(iso)).toISOString()).toBe(`${resets[index]}T00:00:00.000Z`);
+    }
+  });
+
   it('reports usage including the reservation and refuses past the limit with seconds to reset', async () => {
     const now = new Date('2026-05-09T23:00:00Z');
     const quota = new QuotaService(new MemoryQuotaStore(), () => now);

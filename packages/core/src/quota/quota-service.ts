@@ -3,9 +3,23 @@ import type { QuotaStore } from './quota-store.ts';
 
 export type Clock = () => Date;
 
+const DAY_MS = 86_400_000;
+
+/** The last day asked about: every request asks for its day, and nearly all ask for today. */
+let lastDay = { start: 0, end: 0, text: '1970-01-01' };
+
+function dayOf(moment: Date): typeof lastDay {
+  const time = moment.getTime();
+  if (!(time >= lastDay.start && time < lastDay.end)) {
+    const start = Math.floor(time / DAY_MS) * DAY_MS;
+    lastDay = { start, end: start + DAY_MS, text: moment.toISOString().slice(0, 10) };
+  }
+  return lastDay;
+}
+
 /** The UTC calendar day a moment falls on, as YYYY-MM-DD. */
 export function utcDay(moment: Date): string {
-  return moment.toISOString().slice(0, 10);
+  return dayOf(moment).text;
 }
 
 /** Whole seconds from `now` until `moment`, never below zero (Retry-After, RateLimit's t=). */
@@ -15,7 +29,7 @@ export function secondsUntil(moment: Date, now: Date): number {
 
 /** The next 00:00 UTC after `moment`. */
 export function nextUtcMidnight(moment: Date): Date {
-  return new Date(Date.UTC(moment.getUTCFullYear(), moment.getUTCMonth(), moment.getUTCDate() + 1));
+  return new Date(dayOf(moment).end);
 }
 
 export interface QuotaSnapshot {
