@@ -12,6 +12,11 @@ describe('redactSecrets', () => {
     expect(redactSecrets('Authorization: Bearer sk-proj-0123456789abcdef', [])).toBe('Authorization: Bearer [redacted]');
   });
 
+  it('removes webhook signing secrets, in any field', () => {
+    const line = '{"key":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","webhook":{"secret":"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"}}';
+    expect(redactSecrets(line, [])).toBe('{"key":"whsec_[redacted]","webhook":{"secret":"whsec_[redacted]"}}');
+  });
+
   it('removes the configured provider, storage and Redis secrets by value', () => {
     const config = loadConfig({
       OPENAI_API_KEY: 'sk-live-0123456789',

@@ -4,11 +4,14 @@ import type { Config } from './config.ts';
 /**
  * Secrets that can reach a log line by other roads than a known field: a library logging
  * raw headers at trace level, a provider error body echoing the credentials it was sent.
- * Patterns catch any AIPhoto key and any bearer token; the configured values catch the
- * operator's own provider, storage and Redis credentials however a body spells them.
+ * Patterns catch any AIPhoto key, webhook signing secret and bearer token; the configured
+ * values catch the operator's own provider, storage and Redis credentials however a body
+ * spells them. This is the server's only redaction: by value, on every line, whatever field
+ * or message holds the secret.
  */
 const PATTERNS: [RegExp, string][] = [
   [/aip_[A-Za-z0-9_-]{8,}/g, 'aip_[redacted]'],
+  [/whsec_[A-Za-z0-9+/=]{8,}/g, 'whsec_[redacted]'],
   [/(Bearer|Basic|Token|Key)(\s+|\\u0020|%20)[A-Za-z0-9._~+/:=-]{8,}/gi, '$1$2[redacted]'],
 ];
 
