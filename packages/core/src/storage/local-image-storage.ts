@@ -1,9 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { IMAGE_FORMATS, newImageId, type ByteRange, type ImageExtension, type ImageStorage } from './image-storage.ts';
 
 const PARTIAL_SUFFIX = '.partial';
+
+const write = promisify(fs.write);
+const fsync = promisify(fs.fsync);
+
+async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.byteLength; ) {
+    offset += (await write(fd, bytes, offset, bytes.byteLength - offset)).bytesWritten;
+  }
+}
 
 /** Images as files under `<dataDir>/images`, written to a temporary name and renamed into place. */
 export class LocalImageStorage implements ImageStorage {
@@ -35,14 +45,17 @@ export class LocalImageStorage implements ImageStorage {
     const fileName = `${id}.${ext}`;
     const finalPath = path.join(this.directory, fileName);
     const temporaryPath = `${finalPath}${PARTIAL_SUFFIX}`;
-    const handle = await fs.promises.open(temporaryPath, 'wx');
+    // Only the bytes and the flush go to the thread pool; opening, closing and renaming are
+    // metadata calls of microseconds on a local disk, and each round trip through the pool
+    // cost a generate ~0.1 ms of waiting.
+    const fd = fs.openSync(temporaryPath, 'wx');
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
+      await writeAll(fd, bytes);
+      await fsync(fd);
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
-    await fs.promises.rename(temporaryPath, finalPath);
+    fs.renameSync(temporaryPath, finalPath);
     return { id, ext, fileName, contentType: IMAGE_FORMATS[ext], size: bytes.byteLength };
   }
 
