@@ -8,10 +8,10 @@ import { createKey, startProcess, startService, type Started } from '../lib/proc
 
 /**
  * bench/gateway: what the service costs per request, next to bare Fastify measured in the
- * same run. Each figure is the median of ROUNDS alternating autocannon runs (32 connections),
- * so a slow moment of the machine hits both sides alike.
+ * same run. Each ratio is the median over ROUNDS pairs of autocannon runs (32 connections), a
+ * bare run and then the path's, so a slow moment of the machine hits both sides alike.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const GENERATE_WARMUP = Number(process.env.BENCH_GENERATE_WARMUP ?? 2_000);
