@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,6 +55,20 @@ describe('LocalImageStorage on disk', () => {
     const saved = await storage.save(new Uint8Array([1, 2, 3]), 'png');
     expect(fs.readFileSync(path.join(dir, 'images', saved.fileName))).toEqual(Buffer.from([1, 2, 3]));
     expect(await storage.isReady()).toBe(true);
+  });
+
+  it.each([
+    ['a small image (written on the event loop)', 200_000],
+    ['a large image (written through the thread pool)', 1_500_000],
+  ])('stores %s byte for byte, from a view into a larger buffer, and leaves no .partial file', async (_name, size) => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    const backing = randomBytes(size + 100_000);
+    const bytes = backing.subarray(50_000, 50_000 + size);
+    const saved = await storage.save(bytes, 'png');
+    expect(saved.size).toBe(size);
+    expect(fs.readFileSync(path.join(dir, 'images', saved.fileName)).equals(bytes)).toBe(true);
+    expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([saved.fileName]);
   });
 
   it('removes .partial leftovers when opened, and nothing else', () => {
