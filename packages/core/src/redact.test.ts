@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
-import { configuredSecrets, redactSecrets } from './redact.ts';
+import { configuredSecrets, lineRedactor, redactSecrets } from './redact.ts';
 
 describe('redactSecrets', () => {
   it('removes AIPhoto keys and bearer tokens wherever they appear', () => {
@@ -30,6 +30,17 @@ describe('redactSecrets', () => {
     const body = '{"error":"bad key sk-live-0123456789 for fal-id:fal-secret-999, wJalrXUtnFEMI/K7MDENG, p@ssw0rd-long"}';
     const redacted = redactSecrets(body, secrets);
     for (const secret of ['sk-live-0123456789', 'fal-secret-999', 'wJalrXUtnFEMI', 'p@ssw0rd-long']) expect(redacted).not.toContain(secret);
+  });
+
+  it('lists only the credentials that are set, none too short to be one, with no storage or Redis configured', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-live-0123456789', STABILITY_API_KEY: 'sk-1' });
+    // The provider's key, and the same key again where a model's candidate carries it.
+    expect(new Set(configuredSecrets(config))).toEqual(new Set(['sk-live-0123456789']));
+  });
+
+  it('scrubs each log line on its way out: configured values and patterns, each replaced by a marker', () => {
+    const scrub = lineRedactor(['sk-live-0123456789']);
+    expect(scrub('{"msg":"rejected sk-live-0123456789 with Bearer aip_abcdefgh12345678"}')).toBe('{"msg":"rejected [redacted] with Bearer aip_[redacted]"}');
   });
 
   it('leaves ordinary log lines alone', () => {
