@@ -84,9 +84,9 @@ try {
   for (const name of names) await requestsPerSecond({ ...paths[name], duration: 2 });
   await requestsPerSecond({ url: `${bare.url}/api/status`, duration: 2 });
 
-  // This machine's speed drifts (bare Fastify measured anywhere from 19,000 to 37,000 req/s
-  // within one minute), so every run of a path comes right after a bare run and is compared
-  // with it: each ratio is the median of ROUNDS such pairs.
+  // This machine's speed drifts (bare Fastify by up to 2× within a minute), so every run of
+  // a path comes right after a bare run and is compared with it: each ratio is the median of
+  // ROUNDS such pairs.
   const rates = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Path, number[]>;
   const ratios = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Path, number[]>;
   const bareRates: number[] = [];

@@ -21,7 +21,7 @@ export interface Started {
  * Runs a TypeScript entry point in its own process and waits until its output has a line
  * matching `ready`. The output goes to a file, as a deployment's log collector takes it: read
  * through a pipe by this process, every log line of the service under load would cost CPU in
- * the process that runs the load generator, and the service would be measured slower than it is.
+ * the process that runs the load generator, which can make the service look slower than it is.
  */
 export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Started> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-bench-log-'));
