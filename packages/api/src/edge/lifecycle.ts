@@ -18,6 +18,12 @@ export class Lifecycle {
 
   signalFor(request: FastifyRequest, reply: FastifyReply): AbortSignal {
     const controller = new AbortController();
+    // Made on first use, the signal can come after the caller already hung up (during a
+    // Redis round trip, say), when no 'close' is left to hear: it starts aborted.
+    if (reply.raw.destroyed && !reply.raw.writableFinished) {
+      controller.abort(new CallerGoneError(request.id));
+      return controller.signal;
+    }
     this.inFlight.add(controller);
     reply.raw.on('close', () => {
       this.inFlight.delete(controller);
