@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeDataDir, rateLimitOf, requiredHeader, startTestServer } from './testing/harness.ts';
 
 const errorLogLines = (logs: string) => logs.split('\n').filter((line) => line.includes('"level":50'));
@@ -116,14 +116,26 @@ describe('image paths that are not image ids', () => {
   });
 });
 
-describe('leftovers from a crash', () => {
-  it('removes .partial image files at startup and keeps finished images', async () => {
-    const dataDir = makeDataDir();
-    const images = path.join(dataDir, 'images');
-    fs.mkdirSync(images, { recursive: true });
-    fs.writeFileSync(path.join(images, 'AAAAAAAAAAAAAAAAAAAAAAAA.png.partial'), 'half an image');
-    await using t = await startTestServer({ dataDir });
-    const kept = await (await t.generate({ prompt: 'a finished picture' })).json();
-    expect(fs.readdirSync(images)).toEqual([`${kept.id}.png`]);
+describe('a disk that cannot flush the image', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('answers server_error, gives the unit back, keeps no file and tells the operator why', async () => {
+    await using t = await startTestServer();
+    const realFsync = fs.fsync;
+    vi.spyOn(fs, 'fsync').mockImplementation((fd, callback) => {
+      if (fs.fstatSync(fd).isDirectory()) realFsync(fd, callback);
+      else callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' }));
+    });
+    const failed = await t.generate({ prompt: 'a picture the disk cannot keep' });
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ success: false, error: 'server_error' });
+    expect(rateLimitOf(failed).remaining).toBe(5);
+    expect(fs.readdirSync(path.join(t.dataDir, 'images'))).toEqual([]);
+    expect(errorLogLines(t.logs()).join('\n')).toContain('EIO');
+
+    vi.restoreAllMocks();
+    const kept = await (await t.generate({ prompt: 'a picture the disk keeps' })).json();
+    expect(fs.readdirSync(path.join(t.dataDir, 'images'))).toEqual([`${kept.id}.png`]);
+    expect(await (await t.fetch('/api/status')).json()).toMatchObject({ usage_today: 1 });
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeImageStorage } from './image-storage.contract.ts';
 import { imageExtension, parseImageFileName, parseRange } from './image-storage.ts';
 import { LocalImageStorage } from './local-image-storage.ts';
@@ -47,6 +47,7 @@ describe('file names and ranges', () => {
 });
 
 describe('LocalImageStorage on disk', () => {
+  afterEach(() => vi.restoreAllMocks());
   const dataDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-local-')), 'nested', 'data');
 
   it('creates <dataDir>/images, however deep, and writes files there', async () => {
@@ -60,7 +61,7 @@ describe('LocalImageStorage on disk', () => {
   it.each([
     ['a small image (written on the event loop)', 200_000],
     ['a large image (written through the thread pool)', 1_500_000],
-  ])('stores %s byte for byte, from a view into a larger buffer, and leaves no .partial file', async (_name, size) => {
+  ])('stores %s byte for byte, from a view into a larger buffer, and nothing else', async (_name, size) => {
     const dir = dataDir();
     const storage = new LocalImageStorage(dir);
     const backing = randomBytes(size + 100_000);
@@ -71,15 +72,27 @@ describe('LocalImageStorage on disk', () => {
     expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([saved.fileName]);
   });
 
-  it('removes .partial leftovers when opened, and nothing else', () => {
+  it('hands an image out only once its bytes and its name are flushed to disk', async () => {
     const dir = dataDir();
-    const images = path.join(dir, 'images');
-    fs.mkdirSync(images, { recursive: true });
-    fs.writeFileSync(path.join(images, 'AAAAAAAAAAAAAAAAAAAAAAAA.png.partial'), 'x');
-    fs.writeFileSync(path.join(images, 'BBBBBBBBBBBBBBBBBBBBBBBB.png'), 'kept');
-    fs.writeFileSync(path.join(images, 'partial.png'), 'kept too');
-    new LocalImageStorage(dir);
-    expect(fs.readdirSync(images).sort()).toEqual(['BBBBBBBBBBBBBBBBBBBBBBBB.png', 'partial.png']);
+    const storage = new LocalImageStorage(dir);
+    const flushed: string[] = [];
+    const realFsync = fs.fsync;
+    // Each flush finishes a little later, so a save that does not wait for both resolves first.
+    vi.spyOn(fs, 'fsync').mockImplementation((fd, callback) => {
+      const what = fs.fstatSync(fd).isDirectory() ? 'directory' : 'file';
+      realFsync(fd, (error) => setTimeout(() => (flushed.push(what), callback(error)), 20));
+    });
+    const saved = await storage.save(new Uint8Array([7, 8, 9]), 'png');
+    expect(flushed.sort()).toEqual(['directory', 'file']);
+    expect(fs.readFileSync(path.join(dir, 'images', saved.fileName))).toEqual(Buffer.from([7, 8, 9]));
+  });
+
+  it('removes the file and fails when the disk cannot flush it', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    vi.spyOn(fs, 'fsync').mockImplementation((_fd, callback) => callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })));
+    await expect(storage.save(new Uint8Array([1, 2, 3]), 'png')).rejects.toMatchObject({ code: 'EIO' });
+    expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([]);
   });
 
   it('answers undefined for a missing image, and fails loudly on other errors', async () => {
