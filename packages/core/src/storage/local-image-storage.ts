@@ -30,8 +30,11 @@ async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
  * find a file half written. A crash mid-write leaves a file nobody has the link to, which
  * retention removes with the rest. Renaming a flushed temporary file into place left the
  * rename itself unflushed (on ext4 it reached the disk with the next journal commit, up to
- * ~5 s later, so a power cut could lose a URL already given out), and it made the next
- * create wait on the journal: a generate spent ~0.5 ms more in storage.
+ * ~5 s later, so a power cut could lose a URL already given out). Flushing the directory
+ * after a rename would cost a second flush in turn; flushing it alongside the file costs
+ * about nothing (create, write and flush of a small file on this VM: 0.31–0.40 ms with
+ * both flushes, 0.69–0.89 ms with the rename and one flush, whose next create waited on the
+ * journal).
  */
 export class LocalImageStorage implements ImageStorage {
   private readonly directory: string;
