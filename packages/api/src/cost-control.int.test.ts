@@ -44,6 +44,11 @@ describe('who pays for provider work', () => {
     // Logged once the abandoned request has settled its unit (kept or given back).
     await expect.poll(() => t.logs()).toContain('caller went away before the answer');
     expect(await usageOf(t)).toBe(1);
+    // The usage report counts the unit too, naming the provider asked, with no cost (its
+    // answer, which would report one, was never read).
+    const report = await (await t.fetch('/api/usage')).json();
+    expect(report.totals).toEqual({ units: 1, cost_usd: 0, priced_units: 0, input_tokens: 0, output_tokens: 0 });
+    expect(report.days[0].models).toEqual([{ model: 'dall-e-3', units: 1, cost_usd: 0, priced_units: 0, input_tokens: 0, output_tokens: 0 }]);
   });
 
   it('refunds when the provider itself fails', async () => {

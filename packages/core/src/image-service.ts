@@ -5,10 +5,10 @@ import type { InFlightLimiter } from './quota/in-flight-limiter.ts';
 import type { ContentFilter } from './filter/content-filter.ts';
 import type { GenerationObserver } from './observer.ts';
 import type { PromptModeration } from './providers/openai/openai-moderation.ts';
-import type { ProviderRouter } from './providers/router.ts';
-import { keepInLedger, type Ledger } from './ledger/ledger.ts';
+import type { ProviderRouter, RoutedResult } from './providers/router.ts';
+import { keepInLedger, type Ledger, type LedgerEntry } from './ledger/ledger.ts';
 import { utcDay, type QuotaService, type QuotaSnapshot } from './quota/quota-service.ts';
-import { imageExtension, type ImageStorage } from './storage/image-storage.ts';
+import { imageExtension, newImageId, type ImageStorage, type StoredImage } from './storage/image-storage.ts';
 import type { WorkHooks } from './work-hooks.ts';
 
 /** A generate request, validated by the API's input schema before it reaches the service. */
@@ -126,23 +126,56 @@ export class ImageService {
     const started = performance.now();
     const observe = (provider: string, outcome: 'success' | 'content_filtered' | 'failed') =>
       this.deps.observer?.generation({ model: input.model, provider, outcome, seconds: (performance.now() - started) / 1000 });
+    const finished: { result: RoutedResult; stored: StoredImage }[] = [];
+    const attempts: { provider: string; upstreamModel: string }[] = [];
+    // One entry per charged unit, so the usage report counts what the quota counted: a unit
+    // whose image was never delivered names the provider asked last, without a cost (the
+    // answer that reports it was never read).
+    const recordInLedger = (now: Date) =>
+      keepInLedger(
+        this.deps.ledger,
+        Array.from({ length: count }, (_, index): LedgerEntry => {
+          const done = finished[index];
+          const asked = attempts[index];
+          return {
+            id: done?.stored.id ?? newImageId(),
+            subject: caller.account.subject,
+            day: utcDay(now),
+            createdAt: now.toISOString(),
+            operation: 'generate',
+            model: input.model,
+            provider: done?.result.provider ?? asked?.provider ?? 'none',
+            ...(done || asked ? { upstreamModel: done?.result.upstreamModel ?? asked!.upstreamModel } : {}),
+            ...(done?.result.seed === undefined ? {} : { seed: done.result.seed }),
+            ...(done?.result.costUsd === undefined ? {} : { costUsd: done.result.costUsd }),
+            ...(done?.result.tokens === undefined ? {} : { tokens: done.result.tokens }),
+          };
+        }),
+        this.deps.logger,
+      );
     try {
-      const images = await Promise.all(
+      await Promise.all(
         Array.from({ length: count }, async (_, index) => {
           const seed = input.seed === undefined ? {} : { seed: (input.seed + index) % 2 ** 32 };
-          const result = await this.deps.router.generate({ ...input, ...seed, ...(abortSignal ? { abortSignal } : {}), onStatus: report });
+          const result = await this.deps.router.generate({
+            ...input,
+            ...seed,
+            ...(abortSignal ? { abortSignal } : {}),
+            onStatus: report,
+            onAttempt: (attempt) => (attempts[index] = attempt),
+          });
           observe(result.provider, 'success');
           report('storing');
           const stored = await this.deps.storage.save(result.image.bytes, imageExtension(result.image.mediaType) ?? 'png');
           imagesDone++;
-          return { result, stored };
+          finished[index] = { result, stored };
         }),
       );
       abortSignal?.throwIfAborted();
       reservation.commit();
       const now = this.deps.clock?.() ?? new Date();
       const createdAt = now.toISOString();
-      const records = images.map(({ result, stored }) => ({
+      const records = finished.map(({ result, stored }) => ({
         id: stored.id,
         fileName: stored.fileName,
         model: input.model,
@@ -159,28 +192,14 @@ export class ImageService {
         createdAt,
         quota: reservation.snapshot,
       }));
-      await keepInLedger(
-        this.deps.ledger,
-        records.map((record) => ({
-          id: record.id,
-          subject: caller.account.subject,
-          day: utcDay(now),
-          createdAt,
-          operation: 'generate' as const,
-          model: record.model,
-          provider: record.provider,
-          upstreamModel: record.upstreamModel,
-          ...(record.seed === undefined ? {} : { seed: record.seed }),
-          ...(record.costUsd === undefined ? {} : { costUsd: record.costUsd }),
-          ...(record.tokens === undefined ? {} : { tokens: record.tokens }),
-        })),
-        this.deps.logger,
-      );
+      await recordInLedger(now);
       return records;
     } catch (error) {
       // The providers were already asked when the caller left: that work is paid for.
-      if (callerWentAway(abortSignal)) reservation.commit();
-      else await reservation.refund();
+      if (callerWentAway(abortSignal)) {
+        reservation.commit();
+        await recordInLedger(this.deps.clock?.() ?? new Date());
+      } else await reservation.refund();
       if (!(error instanceof ContentFilteredError || error instanceof GenerationFailedError)) throw error;
       observe('none', error instanceof ContentFilteredError ? 'content_filtered' : 'failed');
       throw error;

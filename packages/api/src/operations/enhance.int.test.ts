@@ -232,6 +232,7 @@ describe('enhance runs off the event loop', { timeout: 90_000 }, () => {
     await request;
     await expect.poll(() => t.server.services.enhancePool.depth, { timeout: 10_000 }).toBe(0);
     expect(await usage(t)).toBe(1);
+    await expect.poll(async () => (await (await t.fetch('/api/usage')).json()).totals.units).toBe(1);
     expect(t.logs()).not.toContain('"level":50');
   });
 

@@ -4,7 +4,7 @@ import type { InFlightLimiter } from '../quota/in-flight-limiter.ts';
 import { keepInLedger, type Ledger } from '../ledger/ledger.ts';
 import type { GenerationObserver } from '../observer.ts';
 import { utcDay, type QuotaService, type QuotaSnapshot, type Reservation } from '../quota/quota-service.ts';
-import { imageExtension, type ImageStorage } from '../storage/image-storage.ts';
+import { imageExtension, newImageId, type ImageStorage, type StoredImage } from '../storage/image-storage.ts';
 import type { EnhancePool, EnhanceTicket } from './enhance-pool.ts';
 import type { WorkHooks } from '../work-hooks.ts';
 import type { Scale } from '../catalog.ts';
@@ -72,6 +72,15 @@ export class EnhanceService {
     let ticket: EnhanceTicket | undefined;
     let reservation: Reservation | undefined;
     let started: number | undefined;
+    let stored: StoredImage | undefined;
+    // Also for a caller who hung up once the work had started: the usage report counts every
+    // unit the quota counted.
+    const recordInLedger = () => {
+      const now = this.deps.clock?.() ?? new Date();
+      const id = stored?.id ?? newImageId();
+      const entry = { id, subject: caller.account.subject, day: utcDay(now), createdAt: now.toISOString(), operation: 'enhance' as const, model: this.deps.modelName, provider: 'local' };
+      return keepInLedger(this.deps.ledger, [entry], this.deps.logger);
+    };
     let observed = false;
     const observe = (outcome: 'success' | 'failed' | 'canceled', size?: string) => {
       if (observed || started === undefined) return;
@@ -94,15 +103,10 @@ export class EnhanceService {
       });
       observe('success', `${output.width}x${output.height}`);
       hooks.progress?.({ stage: 'storing', progress: 1 });
-      const stored = await this.deps.storage.save(output.bytes, imageExtension(input.format)!);
+      stored = await this.deps.storage.save(output.bytes, imageExtension(input.format)!);
       abortSignal?.throwIfAborted();
       reservation.commit();
-      const now = this.deps.clock?.() ?? new Date();
-      await keepInLedger(
-        this.deps.ledger,
-        [{ id: stored.id, subject: caller.account.subject, day: utcDay(now), createdAt: now.toISOString(), operation: 'enhance', model: this.deps.modelName, provider: 'local' }],
-        this.deps.logger,
-      );
+      await recordInLedger();
       return {
         id: stored.id,
         fileName: stored.fileName,
@@ -116,8 +120,10 @@ export class EnhanceService {
       };
     } catch (error) {
       observe(abortSignal?.aborted ? 'canceled' : 'failed');
-      if (callerWentAway(abortSignal) && ticket?.started) reservation?.commit();
-      else await reservation?.refund();
+      if (callerWentAway(abortSignal) && ticket?.started && reservation) {
+        reservation.commit();
+        await recordInLedger();
+      } else await reservation?.refund();
       throw error;
     } finally {
       ticket?.release();

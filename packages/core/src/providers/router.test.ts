@@ -57,6 +57,25 @@ describe('ProviderRouter', () => {
     expect([plain.resolve('dall-e-3'), plain.resolve('DALL-E-3')]).toEqual(['dall-e-3', undefined]);
   });
 
+  it('tells which provider it is about to ask, each in turn, and keeps that hook from the providers', async () => {
+    const attempts: unknown[] = [];
+    const failing = provider('a', ['retryable']);
+    const seenKeys: string[] = [];
+    const working: ImageProvider = {
+      id: 'b',
+      async generate(request) {
+        seenKeys.push(...Object.keys(request));
+        return { image: { bytes: new Uint8Array([1]), mediaType: 'image/png', width: 1, height: 1 }, warnings: [] };
+      },
+    };
+    await router([failing, working]).generate({ ...request, onAttempt: (attempt) => attempts.push(attempt) });
+    expect(attempts).toEqual([
+      { provider: 'a', upstreamModel: 'a-model' },
+      { provider: 'b', upstreamModel: 'b-model' },
+    ]);
+    expect(seenKeys).not.toContain('onAttempt');
+  });
+
   it('returns the first candidate that succeeds, naming it', async () => {
     const first = provider('first', ['retryable']);
     const second = provider('second', ['ok']);

@@ -21,7 +21,10 @@ export interface Candidate {
 }
 
 /** A request as the router takes it: each candidate supplies its own upstream model. */
-export type RouterRequest = Omit<ImageGenerationRequest, 'upstreamModel'>;
+export type RouterRequest = Omit<ImageGenerationRequest, 'upstreamModel'> & {
+  /** Told before each provider is asked: a caller who hangs up pays for the one asked last. */
+  onAttempt?: (attempt: { provider: string; upstreamModel: string }) => void;
+};
 
 export interface RouterLogger {
   warn(object: object, message: string): void;
@@ -94,7 +97,8 @@ export class ProviderRouter {
       const observe = (outcome: 'success' | 'moderation' | 'retryable' | 'fatal') =>
         this.options.observer?.providerAttempt({ provider: provider.id, outcome, seconds: (performance.now() - started) / 1000 });
       try {
-        const { seed, negativePrompt, onStatus, ...common } = request;
+        const { seed, negativePrompt, onStatus, onAttempt, ...common } = request;
+        onAttempt?.({ provider: provider.id, upstreamModel });
         onStatus?.(`${provider.id}: requesting`);
         const honoured = {
           ...(seed !== undefined && capabilities?.seed ? { seed } : {}),
