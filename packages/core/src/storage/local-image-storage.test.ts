@@ -95,6 +95,20 @@ describe('LocalImageStorage on disk', () => {
     expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([]);
   });
 
+  it('lets a slower flush finish before closing the file, when the other one fails', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    const realFsync = fs.fsync;
+    const events: string[] = [];
+    vi.spyOn(fs, 'fsync').mockImplementation((fd, callback) => {
+      if (fs.fstatSync(fd).isDirectory()) return callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+      realFsync(fd, (error) => setTimeout(() => (events.push('file flushed'), callback(error)), 30));
+    });
+    await storage.save(new Uint8Array([1]), 'png').catch((error: { code: string }) => events.push(`save failed: ${error.code}`));
+    expect(events).toEqual(['file flushed', 'save failed: EIO']);
+    expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([]);
+  });
+
   it('answers undefined for a missing image, and fails loudly on other errors', async () => {
     const dir = dataDir();
     const storage = new LocalImageStorage(dir);

@@ -50,22 +50,24 @@ export class LocalImageStorage implements ImageStorage {
 
   async save(bytes: Uint8Array, ext: ImageExtension) {
     const id = newImageId();
-    const fileName = `${id}.${ext}`;
-    const file = path.join(this.directory, fileName);
+    const file = this.file(id, ext);
     // Only a large image's bytes and the flushes go to the thread pool; opening and closing
     // are metadata calls of microseconds on a local disk, and each round trip through the
     // pool cost a generate ~0.1 ms of waiting.
     const fd = fs.openSync(file, 'wx');
     try {
       await writeAll(fd, bytes);
-      await Promise.all([fsync(fd), this.flushDirectory()]);
+      // Both settle before the descriptor is closed: a flush still running in the thread pool
+      // on a closed descriptor, perhaps reused by then, would flush some other file.
+      const flushes = await Promise.allSettled([fsync(fd), this.flushDirectory()]);
+      for (const flush of flushes) if (flush.status === 'rejected') throw flush.reason;
     } catch (error) {
       fs.closeSync(fd);
       fs.rmSync(file, { force: true });
       throw error;
     }
     fs.closeSync(fd);
-    return { id, ext, fileName, contentType: IMAGE_FORMATS[ext], size: bytes.byteLength };
+    return { id, ext, fileName: `${id}.${ext}`, contentType: IMAGE_FORMATS[ext], size: bytes.byteLength };
   }
 
   /** Makes the directory's new entries durable (a file's own flush does not cover its name). */
