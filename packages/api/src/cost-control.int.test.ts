@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_OUTPUT_PIXELS, loadConfig } from '@aiphoto/core';
 import sharp from 'sharp';
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppRouter } from './router.ts';
 import { startTestServer, type TestServer } from './testing/harness.ts';
 import { FakeProviderServer, type FakeReply, providerEnvironment } from '@aiphoto/core/testing';
@@ -28,6 +28,7 @@ describe('who pays for provider work', () => {
   it('charges a caller who hangs up after the provider was asked', async () => {
     fake.route('POST /openai/images/generations', slowly(1_000));
     await using t = await start();
+    const recorded = vi.spyOn(t.server.services.ledger, 'record');
     const before = fake.calls('POST /openai/images/generations').length;
     const controller = new AbortController();
     const request = t
@@ -49,6 +50,10 @@ describe('who pays for provider work', () => {
     const report = await (await t.fetch('/api/usage')).json();
     expect(report.totals).toEqual({ units: 1, cost_usd: 0, priced_units: 0, input_tokens: 0, output_tokens: 0 });
     expect(report.days[0].models).toEqual([{ model: 'dall-e-3', units: 1, cost_usd: 0, priced_units: 0, input_tokens: 0, output_tokens: 0 }]);
+    expect(recorded).toHaveBeenCalledOnce();
+    const [entry] = recorded.mock.calls[0]!;
+    expect(entry).toMatchObject({ operation: 'generate', model: 'dall-e-3', provider: 'openai', upstreamModel: expect.stringMatching(/^gpt-image/) });
+    expect(entry).not.toHaveProperty('costUsd');
   });
 
   it('refunds when the provider itself fails', async () => {

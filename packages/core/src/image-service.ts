@@ -136,7 +136,7 @@ export class ImageService {
         this.deps.ledger,
         Array.from({ length: count }, (_, index): LedgerEntry => {
           const done = finished[index];
-          const asked = attempts[index];
+          const askedLast = done?.result ?? attempts[index];
           return {
             id: done?.stored.id ?? newImageId(),
             subject: caller.account.subject,
@@ -144,8 +144,8 @@ export class ImageService {
             createdAt: now.toISOString(),
             operation: 'generate',
             model: input.model,
-            provider: done?.result.provider ?? asked?.provider ?? 'none',
-            ...(done || asked ? { upstreamModel: done?.result.upstreamModel ?? asked!.upstreamModel } : {}),
+            provider: askedLast?.provider ?? 'none',
+            ...(askedLast ? { upstreamModel: askedLast.upstreamModel } : {}),
             ...(done?.result.seed === undefined ? {} : { seed: done.result.seed }),
             ...(done?.result.costUsd === undefined ? {} : { costUsd: done.result.costUsd }),
             ...(done?.result.tokens === undefined ? {} : { tokens: done.result.tokens }),
