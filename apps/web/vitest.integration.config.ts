@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { useTempDirPerRun } from '../../packages/core/src/testing/temp-dir-per-run.ts';
+
+// Everything the tests write under os.tmpdir() goes when the run ends.
+useTempDirPerRun();
 
 /** The built page in Debian's Chromium against the real server on port 0. */
 export default defineConfig({
