@@ -18,7 +18,8 @@ export interface Started {
 }
 
 /**
- * Runs a TypeScript entry point in its own process and waits until its output has a line
+ * Runs a TypeScript entry point (relative to this checkout, or absolute) in its own process
+ * and waits until its output has a line
  * matching `ready`. The output goes to a file, as a deployment's log collector takes it: read
  * through a pipe by this process, every log line of the service under load would cost CPU in
  * the process that runs the load generator, which can make the service look slower than it is.
@@ -27,7 +28,7 @@ export async function startProcess(entry: string, env: Record<string, string>, r
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-bench-log-'));
   const logFile = path.join(logDir, 'stdout.log');
   const stdout = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(repoRoot, entry)], { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
   fs.closeSync(stdout);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -55,16 +56,19 @@ export async function startProcess(entry: string, env: Record<string, string>, r
   };
 }
 
-/** The service as `pnpm start` runs it (packages/api/src/main.ts), on a free loopback port. */
-export function startService(env: Record<string, string>): Promise<Started> {
-  return startProcess('packages/api/src/main.ts', { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^" ]+) /);
+/**
+ * The service as `pnpm start` runs it (packages/api/src/main.ts), on a free loopback port:
+ * this checkout's, or the one at `root` (another checkout, to compare builds).
+ */
+export function startService(env: Record<string, string>, root = repoRoot): Promise<Started> {
+  return startProcess(path.join(root, 'packages/api/src/main.ts'), { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^" ]+) /);
 }
 
-/** A key made with the CLI, as an operator would (`pnpm aiphoto keys create`). */
-export async function createKey(dataDir: string, dailyLimit: number): Promise<string> {
+/** A key made with the CLI (of the checkout at `root`), as an operator would (`pnpm aiphoto keys create`). */
+export async function createKey(dataDir: string, dailyLimit: number, root = repoRoot): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'packages/api/src/cli.ts'), 'keys', 'create', '--name', 'bench', '--daily-limit', String(dailyLimit)],
+    ['--import', 'tsx', path.join(root, 'packages/api/src/cli.ts'), 'keys', 'create', '--name', 'bench', '--daily-limit', String(dailyLimit)],
     { cwd: benchRoot, env: { ...process.env, AIPHOTO_DATA_DIR: dataDir } },
   );
   return /aip_[A-Za-z0-9_-]+/.exec(stdout)![0];
