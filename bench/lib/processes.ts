@@ -24,11 +24,14 @@ export interface Started {
  * through a pipe by this process, every log line of the service under load would cost CPU in
  * the process that runs the load generator, which can make the service look slower than it is.
  */
-export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Started> {
+export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp, options: { cpus?: string } = {}): Promise<Started> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-bench-log-'));
   const logFile = path.join(logDir, 'stdout.log');
   const stdout = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(repoRoot, entry)], { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
+  const command = [process.execPath, '--import', 'tsx', path.resolve(repoRoot, entry)];
+  // taskset execs the command in its own process, so the pid stays the service's.
+  const [file, ...args] = options.cpus === undefined ? command : ['taskset', '--cpu-list', options.cpus, ...command];
+  const child = spawn(file!, args, { cwd: benchRoot, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
   fs.closeSync(stdout);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -60,8 +63,8 @@ export async function startProcess(entry: string, env: Record<string, string>, r
  * The service as `pnpm start` runs it (packages/api/src/main.ts), on a free loopback port:
  * this checkout's, or the one at `root` (another checkout, to compare builds).
  */
-export function startService(env: Record<string, string>, root = repoRoot): Promise<Started> {
-  return startProcess(path.join(root, 'packages/api/src/main.ts'), { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^" ]+) /);
+export function startService(env: Record<string, string>, root = repoRoot, options: { cpus?: string } = {}): Promise<Started> {
+  return startProcess(path.join(root, 'packages/api/src/main.ts'), { HOST: '127.0.0.1', PORT: '0', AIPHOTO_LOG_FORMAT: 'json', ...env }, /"msg":"AIPhoto listening at (http:\/\/[^" ]+) /, options);
 }
 
 /** A key made with the CLI (of the checkout at `root`), as an operator would (`pnpm aiphoto keys create`). */
