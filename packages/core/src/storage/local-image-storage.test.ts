@@ -109,6 +109,37 @@ describe('LocalImageStorage on disk', () => {
     expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([]);
   });
 
+  it('removes .partial leftovers when opened, and nothing else', () => {
+    const dir = dataDir();
+    const images = path.join(dir, 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.writeFileSync(path.join(images, 'AAAAAAAAAAAAAAAAAAAAAAAA.png.partial'), 'x');
+    fs.writeFileSync(path.join(images, 'BBBBBBBBBBBBBBBBBBBBBBBB.png'), 'kept');
+    fs.writeFileSync(path.join(images, 'partial.png'), 'kept too');
+    new LocalImageStorage(dir);
+    expect(fs.readdirSync(images).sort()).toEqual(['BBBBBBBBBBBBBBBBBBBBBBBB.png', 'partial.png']);
+  });
+
+  it('writes the bytes under a .partial name, and gives the image its name before the flushes', async () => {
+    const dir = dataDir();
+    const storage = new LocalImageStorage(dir);
+    const namesWhileWriting: string[] = [];
+    const namesWhileFlushing: string[] = [];
+    const realWriteSync = fs.writeSync;
+    vi.spyOn(fs, 'writeSync').mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      namesWhileWriting.push(...fs.readdirSync(path.join(dir, 'images')));
+      return realWriteSync(...args);
+    }) as typeof fs.writeSync);
+    const realFsync = fs.fsync;
+    vi.spyOn(fs, 'fsync').mockImplementation((fd, callback) => {
+      namesWhileFlushing.push(...fs.readdirSync(path.join(dir, 'images')));
+      realFsync(fd, callback);
+    });
+    const saved = await storage.save(new Uint8Array([4, 5, 6]), 'png');
+    expect(namesWhileWriting).toEqual([`${saved.fileName}.partial`]);
+    expect(namesWhileFlushing).toEqual([saved.fileName, saved.fileName]);
+  });
+
   it('answers undefined for a missing image, and fails loudly on other errors', async () => {
     const dir = dataDir();
     const storage = new LocalImageStorage(dir);

@@ -22,19 +22,23 @@ async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** A file being written; renamed to its image's name once its bytes are all there. */
+const PARTIAL_SUFFIX = '.partial';
+
 /**
- * Images as files under `<dataDir>/images`, each written under its final name and handed out
- * only once its bytes and its directory entry are on disk.
+ * Images as files under `<dataDir>/images`, each handed out only once its bytes and its name
+ * are on disk.
  *
- * No temporary name: ids are random and unpublished until `save` returns, so no reader can
- * find a file half written. A crash mid-write leaves a file nobody has the link to, which
- * retention removes with the rest. Renaming a flushed temporary file into place left the
- * rename itself unflushed (on ext4 it reached the disk with the next journal commit, up to
- * ~5 s later, so a power cut could lose a URL already given out). Flushing the directory
- * after a rename would cost a second flush in turn; flushing it alongside the file costs
- * about nothing (create, write and flush of a small file on this VM: 0.31–0.40 ms with
- * both flushes, 0.69–0.89 ms with the rename and one flush, whose next create waited on the
- * journal).
+ * The bytes go to `<name>.partial`, which is renamed to the image's name before anything is
+ * flushed; then the file and the directory are flushed at once, the file's flush covering
+ * its bytes and the directory's covering the rename. A crash while the bytes are written
+ * leaves a `.partial` file, which the next start removes (one server owns a local data
+ * directory; several instances share S3 instead). Only a crash between the rename and the
+ * end of the flushes can leave a file under an image's name that nobody has the link to
+ * (its name is random and not yet answered); retention removes those with the rest.
+ * Flushing before the rename instead left the rename itself unflushed (on ext4 it reached
+ * the disk with the next journal commit, up to ~5 s later, so a power cut could lose a URL
+ * already given out), and flushing the directory after it cost a second flush in turn.
  */
 export class LocalImageStorage implements ImageStorage {
   private readonly directory: string;
@@ -42,6 +46,13 @@ export class LocalImageStorage implements ImageStorage {
   constructor(dataDir: string) {
     this.directory = path.join(dataDir, 'images');
     fs.mkdirSync(this.directory, { recursive: true });
+    this.removePartialFiles();
+  }
+
+  private removePartialFiles(): void {
+    for (const name of fs.readdirSync(this.directory)) {
+      if (name.endsWith(PARTIAL_SUFFIX)) fs.rmSync(path.join(this.directory, name), { force: true });
+    }
   }
 
   private file(id: string, ext: ImageExtension) {
@@ -51,26 +62,28 @@ export class LocalImageStorage implements ImageStorage {
   async save(bytes: Uint8Array, ext: ImageExtension) {
     const id = newImageId();
     const file = this.file(id, ext);
-    // Only a large image's bytes and the flushes go to the thread pool; opening and closing
-    // are metadata calls of microseconds on a local disk, and each round trip through the
-    // pool cost a generate ~0.1 ms of waiting.
-    const fd = fs.openSync(file, 'wx');
+    const partial = `${file}${PARTIAL_SUFFIX}`;
+    // Only a large image's bytes and the flushes go to the thread pool; opening, renaming and
+    // closing are metadata calls of microseconds on a local disk, and each round trip
+    // through the pool cost a generate ~0.1 ms of waiting.
+    const fd = fs.openSync(partial, 'wx');
     try {
       await writeAll(fd, bytes);
+      fs.renameSync(partial, file);
       // Both settle before the descriptor is closed: a flush still running in the thread pool
       // on a closed descriptor, perhaps reused by then, would flush some other file.
       const flushes = await Promise.allSettled([fsync(fd), this.flushDirectory()]);
       for (const flush of flushes) if (flush.status === 'rejected') throw flush.reason;
     } catch (error) {
       fs.closeSync(fd);
-      fs.rmSync(file, { force: true });
+      for (const name of [partial, file]) fs.rmSync(name, { force: true });
       throw error;
     }
     fs.closeSync(fd);
     return { id, ext, fileName: `${id}.${ext}`, contentType: IMAGE_FORMATS[ext], size: bytes.byteLength };
   }
 
-  /** Makes the directory's new entries durable (a file's own flush does not cover its name). */
+  /** Makes the directory's entries durable (a file's own flush does not cover its name). */
   private async flushDirectory(): Promise<void> {
     const fd = fs.openSync(this.directory, 'r');
     try {
