@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createKey, repoRoot, startService, type Started } from '../lib/processes.ts';
+import { createKey, median, repoRoot, startService, type Started } from '../lib/processes.ts';
 
 /**
  * `pnpm bench:compare <other checkout>`: is this build cheaper per request than another one
@@ -48,15 +48,6 @@ if (process.env.AIPHOTO_COMPARE_PINNED === undefined) {
   process.exit(pinned.status ?? 1);
 }
 
-/** CPU time a process has used, user and system, in microseconds (Linux). */
-function cpuMicroseconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / 100;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 interface Build {
   name: string;
   service: Started;
@@ -85,16 +76,15 @@ const paths = {
 };
 type PathName = keyof typeof paths;
 
-/** CPU microseconds per answer over one run, and the rate. */
-async function measure(build: Build, pathName: PathName, seconds: number): Promise<{ cpuPerRequest: number; rate: number }> {
-  const pid = build.service.child.pid!;
-  const before = cpuMicroseconds(pid);
+/** CPU microseconds per answer over one run. */
+async function measure(build: Build, pathName: PathName, seconds: number): Promise<number> {
+  const before = build.service.cpuMicroseconds();
   const result = await autocannon({ connections: CONNECTIONS, duration: seconds, ...paths[pathName](build) });
   const expected = pathName === 'refusal' ? 429 : 200;
   if (result.statusCodeStats?.[String(expected) as '200']?.count !== result.requests.total) {
     throw new Error(`${build.name} ${pathName}: not every answer was ${expected}: ${JSON.stringify(result.statusCodeStats)}`);
   }
-  return { cpuPerRequest: (cpuMicroseconds(pid) - before) / result.requests.total, rate: result.requests.average };
+  return (build.service.cpuMicroseconds() - before) / result.requests.total;
 }
 
 const builds: Build[] = [];
@@ -113,7 +103,7 @@ try {
       const order = round % 2 === 0 ? [otherBuild, thisBuild] : [thisBuild, otherBuild];
       const runs = new Map<Build, number>();
       for (const build of order) {
-        const { cpuPerRequest } = await measure(build, name, SECONDS);
+        const cpuPerRequest = await measure(build, name, SECONDS);
         runs.set(build, cpuPerRequest);
         (cost[`${name} ${build.name}`] ??= []).push(cpuPerRequest);
       }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
-import { createKey, startProcess, startService, type Started } from '../lib/processes.ts';
+import { createKey, median, startProcess, startService, type Started } from '../lib/processes.ts';
 
 /**
  * bench/gateway: what the service costs per request, next to bare Fastify measured in the
@@ -16,8 +16,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const GENERATE_WARMUP = Number(process.env.BENCH_GENERATE_WARMUP ?? 2_000);
 const TARGETS = { status: 0.25, refusal: 0.2, trpc: 0.15, generateOverheadMs: 3 };
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function requestsPerSecond(options: autocannon.Options): Promise<number> {
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });

@@ -14,6 +14,8 @@ export interface Started {
   url: string;
   /** The process's peak resident memory so far, from /proc (Linux). */
   peakRssMegabytes(): number;
+  /** CPU time the process has used so far, user and system, all threads, from /proc (Linux). */
+  cpuMicroseconds(): number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,11 @@ export async function startProcess(entry: string, env: Record<string, string>, r
     child,
     url,
     peakRssMegabytes: () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    cpuMicroseconds() {
+      // utime and stime, in clock ticks (100 a second on Linux), after the command's name.
+      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+    },
     async stop() {
       if (child.exitCode === null) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
@@ -76,3 +83,6 @@ export async function createKey(dataDir: string, dailyLimit: number, root = repo
   );
   return /aip_[A-Za-z0-9_-]+/.exec(stdout)![0];
 }
+
+/** The middle value (the upper one of the two middles for an even count). */
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
