@@ -116,6 +116,18 @@ describe('image paths that are not image ids', () => {
   });
 });
 
+describe('leftovers from a crash', () => {
+  it('removes .partial image files at startup and keeps finished images', async () => {
+    const dataDir = makeDataDir();
+    const images = path.join(dataDir, 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.writeFileSync(path.join(images, 'AAAAAAAAAAAAAAAAAAAAAAAA.png.partial'), 'half an image');
+    await using t = await startTestServer({ dataDir });
+    const kept = await (await t.generate({ prompt: 'a finished picture' })).json();
+    expect(fs.readdirSync(images)).toEqual([`${kept.id}.png`]);
+  });
+});
+
 describe('a disk that cannot flush the image', () => {
   afterEach(() => vi.restoreAllMocks());
 
