@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import sharp from 'sharp';
+import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
 import { createKey, median, repoRoot, startService, type Started } from '../lib/processes.ts';
 
 /**
@@ -14,10 +16,14 @@ import { createKey, median, repoRoot, startService, type Started } from '../lib/
  * in turn, in short runs, by what the drift moves least: the CPU the service's process spent
  * (all its threads, from /proc) per answered request. Each run of this checkout is divided by
  * the run of the other just before or after it (the order alternates), and the median of
- * those paired ratios is printed: 0.95 means this build costs 5 % less per request.
+ * those paired ratios is printed: 0.95 means this build costs 5 % less per request. Then
+ * generate, which is latency rather than CPU: one call to each build in turn over a fake
+ * provider that answers at once, and the difference of the two medians.
  */
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const GENERATE_WARMUP = Number(process.env.BENCH_GENERATE_WARMUP ?? 2_000);
+const GENERATES = Number(process.env.BENCH_GENERATES ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const CONNECTIONS = 32;
 
@@ -55,10 +61,13 @@ interface Build {
   dataDir: string;
 }
 
+const fake = await FakeProviderServer.start();
+installProviders(fake, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).png().toBuffer());
+
 async function startBuild(name: string, root: string): Promise<Build> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-compare-'));
   const key = await createKey(dataDir, 100_000_000, root);
-  const service = await startService({ AIPHOTO_DATA_DIR: dataDir }, root, { cpus: SERVICE_CPU });
+  const service = await startService({ AIPHOTO_DATA_DIR: dataDir, ...providerEnvironment(fake, ['openai']) }, root, { cpus: SERVICE_CPU });
   // The anonymous free tier used up, so every further generate without a key is a 429.
   const body = JSON.stringify({ prompt: 'a lighthouse at dusk' });
   for (let i = 0; i < 5; i++) await fetch(`${service.url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -87,6 +96,19 @@ async function measure(build: Build, pathName: PathName, seconds: number): Promi
   return (build.service.cpuMicroseconds() - before) / result.requests.total;
 }
 
+/** Milliseconds for one generate with the build's key, over the zero-latency fake provider. */
+async function generateMs(build: Build): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${build.service.url}/api/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${build.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'a lighthouse at dusk', model: 'dall-e-3' }),
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${build.name} generate: ${response.status}`);
+  return performance.now() - started;
+}
+
 const builds: Build[] = [];
 try {
   builds.push(await startBuild('other', other));
@@ -111,6 +133,14 @@ try {
     }
   }
 
+  // Generate is latency, one call at a time: one call to each build in turn (the order
+  // alternating), after both have optimised the path.
+  for (let i = 0; i < GENERATE_WARMUP; i++) for (const build of builds) await generateMs(build);
+  const generates = new Map<Build, number[]>(builds.map((build) => [build, []]));
+  for (let i = 0; i < GENERATES; i++) {
+    for (const build of i % 2 === 0 ? [otherBuild, thisBuild] : [thisBuild, otherBuild]) generates.get(build)!.push(await generateMs(build));
+  }
+
   console.log(`bench/compare — this checkout against ${other}; ${ROUNDS} pairs of ${SECONDS} s runs per path, ${CONNECTIONS} connections\n`);
   for (const name of names) {
     console.log(
@@ -118,9 +148,15 @@ try {
         `paired ratio this/other ${median(ratios[name]!).toFixed(3)} (each pair: ${ratios[name]!.map((ratio) => ratio.toFixed(2)).join(' ')})`,
     );
   }
+  const [thisGenerate, otherGenerate] = [median(generates.get(thisBuild)!), median(generates.get(otherBuild)!)];
+  console.log(
+    `generate p50 over a zero-latency provider, ${GENERATES} calls each in turn: this ${thisGenerate.toFixed(3)} ms, other ${otherGenerate.toFixed(3)} ms, ` +
+      `this − other ${(thisGenerate - otherGenerate).toFixed(3)} ms`,
+  );
 } finally {
   for (const build of builds) {
     await build.service.stop();
     fs.rmSync(build.dataDir, { recursive: true, force: true });
   }
+  await fake.close();
 }

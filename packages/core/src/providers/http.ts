@@ -2,6 +2,10 @@ import { imageSize } from 'image-size';
 import type { z } from 'zod';
 import { IMAGE_FORMATS, imageExtension } from '../storage/image-storage.ts';
 import { ProviderError, isRetryableStatus, type GeneratedImage, type ProviderFailureKind } from './image-provider.ts';
+import { providerFetch, type ProviderFetchInit } from './provider-fetch.ts';
+
+/** How an attempt reaches the network: providerFetch, or `fetch` itself (tests hand in their own). */
+export type ProviderFetch = (url: string, init: ProviderFetchInit) => Promise<Response>;
 
 /**
  * The HTTP plumbing every adapter shares: one attempt deadline, error classification, JSON
@@ -13,7 +17,7 @@ export interface AttemptContext {
   abortSignal: AbortSignal | undefined;
   /** This attempt's own deadline (submit, polling and download together). */
   deadline: AbortSignal;
-  fetch: typeof fetch;
+  fetch: ProviderFetch;
 }
 
 export interface ProviderSettings {
@@ -21,7 +25,7 @@ export interface ProviderSettings {
   baseUrl: string;
   attemptTimeoutMs: number;
   pollIntervalMs: number;
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
 }
 
 export function startAttempt(provider: string, settings: ProviderSettings, abortSignal: AbortSignal | undefined): AttemptContext {
@@ -29,7 +33,7 @@ export function startAttempt(provider: string, settings: ProviderSettings, abort
     provider,
     abortSignal,
     deadline: AbortSignal.timeout(settings.attemptTimeoutMs),
-    fetch: settings.fetch ?? globalThis.fetch,
+    fetch: settings.fetch ?? providerFetch,
   };
 }
 
