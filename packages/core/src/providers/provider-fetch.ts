@@ -42,13 +42,16 @@ const IDLE_SOCKET_MS = 4_000;
  */
 function closingWhenIdle(Base: typeof http.Agent) {
   return class extends Base {
-    // Node's keepSocketAlive returns whether the socket may be kept (typed as void).
+    // Node's keepSocketAlive returns whether the socket may be kept (typed as void); a
+    // socket it will not keep is destroyed whatever its timer.
     override keepSocketAlive(socket: Duplex): void {
-      const kept = (super.keepSocketAlive(socket) as unknown as boolean) !== false;
-      if (kept) (socket as Socket).setTimeout(IDLE_SOCKET_MS);
-      return kept as unknown as void;
+      const kept = super.keepSocketAlive(socket);
+      (socket as Socket).setTimeout(IDLE_SOCKET_MS);
+      return kept;
     }
 
+    // Disarmed while a request uses the connection: an armed timer is re-armed on every read
+    // and write, which is the cost this agent exists to avoid.
     override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
       (socket as Socket).setTimeout(0);
       super.reuseSocket(socket, request);
@@ -87,10 +90,9 @@ function exchange(url: URL, method: string, headers: Record<string, string>, bod
     const protocol = url.protocol as keyof typeof clients;
     const client = clients[protocol];
     if (!client) return reject(fetchFailed(new Error(`unsupported protocol ${url.protocol}`)));
-    if (signal?.aborted) return reject(signal.reason);
-    const outgoing: Record<string, string> = { ...headers };
-    if (body.contentType !== undefined && !Object.keys(outgoing).some((name) => name.toLowerCase() === 'content-type')) outgoing['content-type'] = body.contentType;
-    if (body.bytes !== undefined) outgoing['content-length'] = String(body.bytes.byteLength);
+    // Node writes Content-Length itself for a body sent whole by end(); a multipart body's
+    // type carries its boundary, so it is always the encoder's.
+    const outgoing = body.contentType === undefined ? headers : { ...headers, 'content-type': body.contentType };
     let request: http.ClientRequest;
     try {
       request = client.request(url, { method, headers: outgoing, agent: agents[protocol], ...(signal ? { signal } : {}) }, resolve);
@@ -107,7 +109,7 @@ function toResponse(incoming: http.IncomingMessage, url: URL): Response {
   const status = incoming.statusCode ?? 0;
   const headers = new Headers();
   const raw = incoming.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) headers.append(raw[index]!, raw[index + 1]!);
+  for (let index = 0; index < raw.length; index += 2) headers.append(raw[index]!, raw[index + 1]!);
   let body: ReadableStream | null = null;
   if (NULL_BODY_STATUSES.has(status)) incoming.resume();
   else body = Readable.toWeb(incoming) as ReadableStream;
@@ -142,8 +144,9 @@ export async function providerFetch(input: string | URL, init: ProviderFetchInit
       throw fetchFailed(error);
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:') throw fetchFailed(new Error(`redirected to ${next.protocol}`));
-    // As fetch does: 303 becomes a GET, and so does a POST redirected by 301 or 302.
-    if (incoming.statusCode === 303 ? method !== 'HEAD' : (incoming.statusCode === 301 || incoming.statusCode === 302) && method === 'POST') {
+    // As fetch does: 303 becomes a GET, and so does a POST redirected by 301 or 302 (the
+    // adapters send no HEAD, which fetch would keep through a 303).
+    if (incoming.statusCode === 303 || ((incoming.statusCode === 301 || incoming.statusCode === 302) && method === 'POST')) {
       method = 'GET';
       body = { bytes: undefined, contentType: undefined };
       headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !/^content-/i.test(name)));
