@@ -195,6 +195,9 @@ describe('providerFetch', () => {
     beforeAnswer.abort(new Error('caller left'));
     await expect(pending).rejects.toThrow('caller left');
 
+    const alreadyAborted = AbortSignal.abort(new Error('gone before the call'));
+    await expect(providerFetch(`${origin}/never`, { signal: alreadyAborted })).rejects.toThrow('gone before the call');
+
     const duringBody = new AbortController();
     const response = await providerFetch(`${origin}/stream`, { signal: duringBody.signal });
     const reader = response.body!.getReader();
