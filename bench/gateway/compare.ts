@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import sharp from 'sharp';
-import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
+import { providerEnvironment } from '@aiphoto/core/testing';
+import { elapsedMs, startZeroLatencyProvider } from '../lib/generate.ts';
 import { createKey, median, repoRoot, startService, type Started } from '../lib/processes.ts';
 
 /**
@@ -61,8 +61,7 @@ interface Build {
   dataDir: string;
 }
 
-const fake = await FakeProviderServer.start();
-installProviders(fake, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).png().toBuffer());
+const fake = await startZeroLatencyProvider();
 
 async function startBuild(name: string, root: string): Promise<Build> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-compare-'));
@@ -96,18 +95,15 @@ async function measure(build: Build, pathName: PathName, seconds: number): Promi
   return (build.service.cpuMicroseconds() - before) / result.requests.total;
 }
 
-/** Milliseconds for one generate with the build's key, over the zero-latency fake provider. */
-async function generateMs(build: Build): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${build.service.url}/api/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${build.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'a lighthouse at dusk', model: 'dall-e-3' }),
-  });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`${build.name} generate: ${response.status}`);
-  return performance.now() - started;
-}
+/** Milliseconds for one generate with the build's key, over the zero-latency provider. */
+const generateMs = (build: Build) =>
+  elapsedMs(() =>
+    fetch(`${build.service.url}/api/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${build.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a lighthouse at dusk', model: 'dall-e-3' }),
+    }),
+  );
 
 const builds: Build[] = [];
 try {

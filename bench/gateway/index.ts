@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import sharp from 'sharp';
-import { FakeProviderServer, installProviders, providerEnvironment } from '@aiphoto/core/testing';
+import { providerEnvironment } from '@aiphoto/core/testing';
+import { elapsedMs, startZeroLatencyProvider } from '../lib/generate.ts';
 import { createKey, median, startProcess, startService, type Started } from '../lib/processes.ts';
 
 /**
@@ -29,15 +29,6 @@ async function requestsPerSecond(options: autocannon.Options): Promise<number> {
   return result.requests.average;
 }
 
-/** Milliseconds from sending a request to the last byte of its answer. */
-async function elapsedMs(send: () => Promise<Response>): Promise<number> {
-  const started = performance.now();
-  const response = await send();
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-  return performance.now() - started;
-}
-
 async function latencies(count: number, send: () => Promise<Response>): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) samples.push(await elapsedMs(send));
@@ -45,9 +36,7 @@ async function latencies(count: number, send: () => Promise<Response>): Promise<
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiphoto-bench-'));
-const fake = await FakeProviderServer.start();
-const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).png().toBuffer();
-installProviders(fake, png);
+const fake = await startZeroLatencyProvider();
 const proKey = await createKey(dataDir, 100_000_000);
 const services: Started[] = [];
 try {
