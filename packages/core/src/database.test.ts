@@ -146,6 +146,63 @@ describe('CommitWatch', () => {
   });
 });
 
+/** One turn of the event loop: what runs in this check phase has run when it resolves. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('CommitWatch shared looks', () => {
+  const insert = (db: SqliteDatabase, subject: string) => db.prepare(`INSERT INTO quota_usage (subject, day, used) VALUES ('${subject}', '2026-12-02', 1)`).run();
+
+  it('answers the requests that asked together from one look, which sees every commit before they asked', async () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    const before = watch.generation();
+    insert(cli, 'ip:1');
+    await Promise.all([watch.nextLook(), watch.nextLook(), watch.nextLook()]);
+    const shared = watch.generation();
+    expect(shared).not.toBe(before);
+    // A commit after the look is the next batch's to see, not this one's.
+    insert(cli, 'ip:2');
+    expect(watch.generation()).toBe(shared);
+    const next = watch.nextLook();
+    expect(watch.generation()).toBe(shared);
+    await next;
+    expect(watch.generation()).not.toBe(shared);
+  });
+
+  it('lets no read answer from a look older than the next turn of the event loop', async () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    await watch.nextLook();
+    const shared = watch.generation();
+    insert(cli, 'ip:1');
+    await nextTurn();
+    expect(watch.generation()).not.toBe(shared);
+    const seen = watch.generation();
+    insert(cli, 'ip:2');
+    expect(watch.generation()).not.toBe(seen);
+  });
+
+  it('keeps a shared look across an own write, and gives it up when another commit came in between', async () => {
+    const [server, cli] = twoConnections();
+    const watch = commitWatchOf(server);
+    await watch.nextLook();
+    const shared = watch.generation();
+    watch.ownCommit(() => insert(server, 'ip:1'), changed);
+    expect(watch.generation()).toBe(shared);
+    insert(cli, 'ip:2');
+    watch.ownCommit(() => insert(server, 'ip:3'), changed);
+    expect(watch.generation()).not.toBe(shared);
+  });
+
+  it('answers every request waiting for a look even when the look fails, and leaves the failure to each read', async () => {
+    // A disk that fails under SQLite cannot be made here; a connection whose every query fails stands in.
+    const failing = { prepare: () => ({ get: () => { throw new Error('SQLITE_IOERR: disk I/O error'); } }) } as unknown as SqliteDatabase;
+    const watch = new CommitWatch(failing, undefined);
+    await expect(Promise.all([watch.nextLook(), watch.nextLook()])).resolves.toEqual([undefined, undefined]);
+    expect(() => watch.generation()).toThrow(/disk I\/O error/);
+  });
+});
+
 describe('ReadCache', () => {
   it('keeps at most maxEntries, dropping the least recently used first', () => {
     const [db] = twoConnections();

@@ -59,6 +59,12 @@ export interface CoreServices {
   /** Work run in the background (Prefer: respond-async), in the shared store. */
   jobs: JobService;
   retention: RetentionSweeper;
+  /**
+   * Resolves once this process has looked at the store after the call: a request's reads
+   * made after it see every commit that finished before the request arrived (a key revoked
+   * by the CLI is refused on the very next request). Requests that arrive together share one look.
+   */
+  catchUp(): Promise<void>;
   /** Whether the quota/key store and the image storage answer now (for /readyz). */
   readiness(): Promise<{ store: boolean; storage: boolean }>;
   /** `jobGraceMs`: how long running jobs may still finish before they are stopped and refunded. */
@@ -80,9 +86,13 @@ interface Stores {
   ledger: Ledger;
   idempotency: IdempotencyStore;
   jobs: JobStore;
+  catchUp: () => Promise<void>;
   ready: () => Promise<boolean>;
   close: () => Promise<void>;
 }
+
+/** Redis answers every read from the server itself: there is never anything to catch up with. */
+const CAUGHT_UP = Promise.resolve();
 
 /**
  * The quota and key stores: one SQLite file in the data directory by default, or Redis
@@ -97,6 +107,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
       ledger: new RedisLedger(redis),
       idempotency: new RedisIdempotencyStore(redis),
       jobs: new RedisJobStore(redis, config.jobs.finishedTtlMs),
+      catchUp: () => CAUGHT_UP,
       ready: () => isRedisReady(redis),
       close: async () => {
         // A deliberate close is not an outage: keep the outage log quiet.
@@ -106,6 +117,7 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
     };
   }
   const db: SqliteDatabase = openDatabase(config.dataDir);
+  const watch = commitWatchOf(db);
   const quota = new SqliteQuotaStore(db);
   const idempotency = new SqliteIdempotencyStore(db, () => clock().getTime());
   idempotency.prune();
@@ -117,9 +129,10 @@ async function openStores(config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisTi
     ledger: new SqliteLedger(db),
     idempotency,
     jobs: new SqliteJobStore(db),
+    catchUp: () => watch.nextLook(),
     ready: async () => db.open,
     close: async () => {
-      commitWatchOf(db).close();
+      watch.close();
       db.close();
     },
   };
@@ -224,6 +237,7 @@ export async function createCoreServices(config: Config, options: CoreOptions): 
     idempotency: stores.idempotency,
     jobs,
     retention,
+    catchUp: stores.catchUp,
     async readiness() {
       const [store, storageReady] = await Promise.all([stores.ready(), storage.isReady()]);
       return { store, storage: storageReady };

@@ -87,6 +87,7 @@ export const requestContext = fp<{ services: CoreServices; maxUploadBytes: numbe
     if (request.surface === 'site') return;
     let refusal: AIPhotoError | undefined;
     try {
+      await services.catchUp();
       ({ identity: request.identity, refusal } = await identify(services, request));
     } catch (error) {
       // The docs still load while a store is down; everything else is 503.
