@@ -176,16 +176,16 @@ export class CommitWatch {
    */
   ownCommit<T>(write: () => T, changedRows: (result: T) => boolean): T {
     // data_version never moves for this connection's own commits: nothing to tell apart.
-    if (this.shm === undefined) return write();
-    // A shared look is as good as a fresh one here: a commit elsewhere since then moves the
-    // counter by more than one, and the write is then not taken for this connection's alone.
-    if (!this.lookShared && this.headerMoved()) this.changes++;
+    const shm = this.shm;
+    if (shm === undefined) return write();
+    // Measured from the last look, not a fresh one: a commit elsewhere since then moves the
+    // counter by more than one, so the write is not taken for this connection's alone and
+    // the next read finds that commit, as a fresh look would have had it do.
     const before = this.seen.readUInt32LE(CHANGE_COUNTER_OFFSET);
     const result = write();
-    // The check before the write may have found the -shm file unreadable and closed it; a
-    // header adopted here that is not one it can read is caught by the next generation().
-    if (changedRows(result) && this.shm !== undefined) {
-      fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
+    // A header adopted here that is not one this code can read is caught by the next look.
+    if (changedRows(result)) {
+      fs.readSync(shm, this.now, 0, WAL_INDEX_HEADERS_BYTES, 0);
       if (this.now.readUInt32LE(CHANGE_COUNTER_OFFSET) === ((before + 1) >>> 0)) {
         this.now.copy(this.seen);
         return result;
