@@ -1,3 +1,5 @@
+// First: it has to be in the environment before onnxruntime-node loads.
+import './onnx-telemetry.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';

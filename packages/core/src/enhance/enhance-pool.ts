@@ -1,3 +1,5 @@
+// Here, in the main thread: the workers' onnxruntime reads the process environment, which a worker cannot change.
+import './onnx-telemetry.ts';
 import { Worker } from 'node:worker_threads';
 import { ServerError, ServiceUnavailableError } from '../errors.ts';
 import type { EngineOptions, EnhanceJob, EnhanceOutput } from './enhance-engine.ts';

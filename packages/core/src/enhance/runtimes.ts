@@ -1,3 +1,5 @@
+// First: it has to be in the environment before onnxruntime-node loads.
+import './onnx-telemetry.ts';
 import * as ort from 'onnxruntime-node';
 import type { Precision } from '../catalog.ts';
 import { committedRanges } from './calibration.ts';
