@@ -152,12 +152,21 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 describe('CommitWatch shared looks', () => {
   const insert = (db: SqliteDatabase, subject: string) => db.prepare(`INSERT INTO quota_usage (subject, day, used) VALUES ('${subject}', '2026-12-02', 1)`).run();
 
-  it('answers the requests that asked together from one look, which sees every commit before they asked', async () => {
+  /** The server's watch right after a shared look, and a second connection to commit elsewhere. */
+  async function afterSharedLook() {
     const [server, cli] = twoConnections();
     const watch = commitWatchOf(server);
-    const before = watch.generation();
+    await watch.nextLook();
+    return { server, cli, watch, shared: watch.generation() };
+  }
+
+  it('answers the requests that asked together from one look, taken after the last of them asked', async () => {
+    const { cli, watch, shared: before } = await afterSharedLook();
+    // One request asks, a commit finishes, another request asks, all in one turn: the look
+    // must come after the commit, or the second request would not see it.
+    const first = watch.nextLook();
     insert(cli, 'ip:1');
-    await Promise.all([watch.nextLook(), watch.nextLook(), watch.nextLook()]);
+    await Promise.all([first, watch.nextLook(), watch.nextLook()]);
     const shared = watch.generation();
     expect(shared).not.toBe(before);
     // A commit after the look is the next batch's to see, not this one's.
@@ -170,10 +179,7 @@ describe('CommitWatch shared looks', () => {
   });
 
   it('lets no read answer from a look older than the next turn of the event loop', async () => {
-    const [server, cli] = twoConnections();
-    const watch = commitWatchOf(server);
-    await watch.nextLook();
-    const shared = watch.generation();
+    const { cli, watch, shared } = await afterSharedLook();
     insert(cli, 'ip:1');
     await nextTurn();
     expect(watch.generation()).not.toBe(shared);
@@ -183,10 +189,7 @@ describe('CommitWatch shared looks', () => {
   });
 
   it('keeps a shared look across an own write, and gives it up when another commit came in between', async () => {
-    const [server, cli] = twoConnections();
-    const watch = commitWatchOf(server);
-    await watch.nextLook();
-    const shared = watch.generation();
+    const { server, cli, watch, shared } = await afterSharedLook();
     watch.ownCommit(() => insert(server, 'ip:1'), changed);
     expect(watch.generation()).toBe(shared);
     insert(cli, 'ip:2');
